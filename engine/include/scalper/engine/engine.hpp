@@ -1,0 +1,88 @@
+// engine.hpp — the bot and order state machine: step(event) -> actions.
+//
+// A pure, deterministic function of its inputs: no clock, no I/O, no threads, no allocation
+// after construction. The same events in the same order give the same actions, byte for byte,
+// which is what journal replay and the golden digest rely on. The behaviour and its fixes of
+// the original system are listed in engine/README.md.
+//
+// Threading: one thread owns an Engine. Allocation: only in the constructor.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "scalper/engine/actions.hpp"
+#include "scalper/engine/events.hpp"
+#include "scalper/engine/outbox.hpp"
+
+namespace scalper {
+
+struct EngineConfig {
+  std::uint32_t max_bots = 1024;
+  // Venues whose adapter and credentials exist. Starting a bot elsewhere is the original's
+  // "configuration error": the bot goes to ERROR with "Failed to start bot: …".
+  bool venue_enabled[kVenueCount] = {true, false, false};
+  // Placement retry after a transient failure: base × 2^attempt, capped; then ERROR.
+  std::int64_t retry_base_ns = 200'000'000;
+  std::int64_t retry_max_ns = 30'000'000'000;
+  std::uint32_t max_place_attempts = 8;
+  // A cancel with no stream confirmation after this long triggers an order listing.
+  std::int64_t cancel_timeout_ns = 5'000'000'000;
+  // Exchange updates for ids we do not know yet (the stream can beat the REST response),
+  // kept per engine until the id is learnt or they age out.
+  std::uint32_t early_update_capacity = 256;
+};
+
+enum class StepStatus : std::uint8_t {
+  Ok = 0,
+  OutboxFull = 1,    // refused before any state changed; drain the outbox and retry
+  BadSequence = 2,   // seq not greater than the last one: refused
+};
+
+// Things that happened and are worth a metric, not a log line.
+struct EngineCounters {
+  std::uint64_t steps = 0;
+  std::uint64_t duplicate_updates = 0;    // same or older cumulative fill, same status
+  std::uint64_t unknown_orders = 0;       // updates for orders that were never ours
+  std::uint64_t early_updates = 0;        // buffered until the REST response named the id
+  std::uint64_t stale_timers = 0;
+  std::uint64_t stale_outcomes = 0;       // REST outcomes for orders already settled
+};
+
+enum class VenueLink : std::uint8_t {
+  Down = 0,          // no stream: fills would be missed, so placements wait
+  Reconciling = 1,   // stream up, listing in flight: placements wait
+  Live = 2,
+};
+
+class Engine {
+ public:
+  explicit Engine(const EngineConfig& config);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // The only way state changes. Never throws, never allocates.
+  [[nodiscard]] StepStatus step(const Event& event, Outbox& out) noexcept;
+
+  // The most actions one step can produce with this configuration: size the Outbox with it.
+  [[nodiscard]] std::size_t outbox_capacity() const noexcept;
+
+  [[nodiscard]] const BotRecord* find_bot(BotId id) const noexcept;
+  [[nodiscard]] const OrderRecord* find_order(OrderId id) const noexcept;
+  // Slot-ordered walk over live bots (deterministic: slots are assigned in creation order and
+  // reused lowest-first). nullptr for a free slot.
+  [[nodiscard]] std::uint32_t bot_slots() const noexcept;
+  [[nodiscard]] const BotRecord* bot_at_slot(std::uint32_t slot) const noexcept;
+  [[nodiscard]] std::uint32_t bot_count() const noexcept;
+  [[nodiscard]] VenueLink venue_link(Venue v) const noexcept;
+  [[nodiscard]] const EngineCounters& counters() const noexcept;
+  [[nodiscard]] const EngineConfig& config() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace scalper

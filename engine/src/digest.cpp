@@ -1,0 +1,1 @@
+#include "scalper/engine/digest.hpp"

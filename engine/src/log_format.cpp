@@ -1,0 +1,1 @@
+#include "scalper/engine/log_format.hpp"
