@@ -1,1 +1,1309 @@
+// The bot and order state machine. Behaviour and decisions: engine/README.md.
+//
+// Shape of one step: check the sequence number and that the outbox can take the worst case of
+// this event, then dispatch. Handlers change state and write actions; bots and orders they
+// touch are marked dirty and their records are emitted once, at the end of the step
+// (OrderChanged, then BotChanged), so a step never reports a half-updated record.
+//
+// What must stay true (checked by the property tests):
+//   - a bot has at most one non-terminal order (live_order); placements wait until it is gone;
+//   - every fill increment is applied once: cumulative filled quantities only move forward;
+//   - position = Σ buy fills − Σ sell fills; pnl = Σ cycle PnL;
+//   - terminal orders stay terminal.
 #include "scalper/engine/engine.hpp"
+
+#include <cstring>
+#include <vector>
+
+#include "slot_map.hpp"
+
+namespace scalper {
+namespace {
+
+constexpr std::uint32_t kNone = ~std::uint32_t{0};
+// Actions one ordinary event can produce: a fill with its cycle, logs, notifications, the next
+// placement and the records it touched stay well under this.
+constexpr std::size_t kEventActionBound = 32;
+// Buffered early updates replayed for one accepted order at most (each ≤ kEventActionBound).
+constexpr std::size_t kEarlyReplayMax = 8;
+// Per-bot worst case of a walk over all bots (stop-all, end of reconciliation).
+constexpr std::size_t kPerBotActionBound = 10;
+
+const Decimal kMinTrailing = Decimal::from_raw(10'000'000);   // 0.1
+const Decimal kMaxTrailing = Decimal::from_units(3);
+const Decimal kMaxOrderValue = Decimal::from_units(10'000'000'000);  // quote units
+constexpr std::uint8_t kDefaultLeverage = 3;
+constexpr std::uint8_t kMaxLeverage = 50;
+
+struct Bot {
+  BotRecord rec;
+  // The open cycle: fills since the position was last flat (decision 4).
+  Decimal cycle_buy_qty;
+  Decimal cycle_buy_notional;
+  Decimal cycle_sell_notional;
+  Decimal cycle_fees;
+  // The fill that triggered the pending opposite order, for its notification.
+  Decimal trigger_price;
+  Side trigger_side = Side::Buy;
+  std::uint32_t live_slot = kNone;   // order slot of rec.live_order
+  std::uint64_t timer_generation = 0;
+  std::uint64_t dirty_step = 0;
+  std::uint32_t place_attempts = 0;  // consecutive failed placements
+  OrderOrigin next_origin = OrderOrigin::Create;
+  bool used = false;
+  bool want_order = false;     // ACTIVE and wants a live order once nothing blocks it
+  bool retry_pending = false;  // a PlaceRetry timer is armed
+  bool deleting = false;       // delete requested; removed when its order is terminal
+};
+
+struct Order {
+  OrderRecord rec;
+  Decimal notional;            // Σ fill quantity × price
+  std::uint64_t dirty_step = 0;
+  std::uint64_t unknown_since_request = 0;  // first listing that can settle an unknown outcome
+  std::uint64_t last_listed_request = 0;
+  std::uint32_t bot_slot = kNone;
+  std::uint32_t unknown_misses = 0;
+  bool used = false;
+  bool mapped = false;         // exchange id in the index
+};
+
+struct VenueState {
+  VenueLink link = VenueLink::Down;
+  std::uint64_t connect_request = 0;   // the listing that brings the link Live
+  std::uint32_t listed = 0;
+  std::uint32_t resolved = 0;
+  std::uint32_t unknown_orders = 0;    // orders in OrderStatus::Unknown
+  std::uint32_t pending_new = 0;       // orders in OrderStatus::PendingNew
+};
+
+// Updates for exchange ids we do not know yet: the stream often beats the REST response that
+// names the id. A small ring; the oldest entry is overwritten when full.
+class EarlyUpdates {
+ public:
+  explicit EarlyUpdates(std::uint32_t capacity)
+      : entries_(capacity == 0 ? 1 : capacity), used_(entries_.size(), false) {}
+
+  void push(const ExchangeOrder& o) noexcept {
+    if (used_[next_]) --count_;
+    entries_[next_] = o;
+    used_[next_] = true;
+    ++count_;
+    next_ = (next_ + 1) % entries_.size();
+  }
+  [[nodiscard]] std::uint32_t count() const noexcept { return count_; }
+  // Removes up to `max` entries for `id`, oldest first, into `out`; returns how many.
+  std::size_t take(const ExchangeOrderId& id, ExchangeOrder* out, std::size_t max) noexcept {
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < entries_.size() && n < max && count_ > 0; ++k) {
+      const std::size_t i = (next_ + k) % entries_.size();  // oldest first
+      if (used_[i] && entries_[i].exchange_id == id) {
+        out[n++] = entries_[i];
+        used_[i] = false;
+        --count_;
+      }
+    }
+    return n;
+  }
+
+ private:
+  std::vector<ExchangeOrder> entries_;
+  std::vector<bool> used_;
+  std::size_t next_ = 0;
+  std::uint32_t count_ = 0;
+};
+
+[[nodiscard]] bool is_valid_ticker(const Symbol& s) noexcept {
+  const std::string_view t = s.view();
+  if (t.empty() || t.size() > kMaxTickerLength) return false;
+  const std::size_t slash = t.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == t.size()) return false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || i == slash;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+[[nodiscard]] Decimal abs(Decimal d) noexcept { return d.is_negative() ? -d : d; }
+
+}  // namespace
+
+struct Engine::State {
+  explicit State(const EngineConfig& c)
+      : config(c),
+        bots(c.max_bots),
+        bot_index(c.max_bots),
+        orders(order_capacity(c)),
+        order_index(order_capacity(c)),
+        exchange_index(order_capacity(c)),
+        terminal_fifo(order_capacity(c)),
+        early(c.early_update_capacity) {
+    free_bots.reserve(c.max_bots);
+    for (std::uint32_t i = c.max_bots; i > 0; --i) free_bots.push_back(i - 1);
+    dirty_bots.reserve(c.max_bots);
+    dirty_orders.reserve(orders.size());
+  }
+
+  static std::size_t order_capacity(const EngineConfig& c) noexcept {
+    // One non-terminal order per bot; the rest keep recent terminal orders recognisable, so
+    // a repeated "filled" for them is a counted duplicate, not an unknown order.
+    return std::size_t{c.max_bots} * 4 + 16;
+  }
+
+  // ---- configuration and tables ---------------------------------------------------------
+  EngineConfig config;
+  std::vector<Bot> bots;
+  std::vector<std::uint32_t> free_bots;
+  SlotMap<std::uint64_t> bot_index;
+  std::uint32_t bot_count = 0;
+
+  std::vector<Order> orders;
+  std::uint32_t orders_never_used = 0;    // slots [orders_never_used, size) are fresh
+  SlotMap<std::uint64_t> order_index;
+  SlotMap<ExchangeOrderId> exchange_index;
+  // Terminal orders, oldest first: recycled when no fresh slot is left.
+  std::vector<std::uint32_t> terminal_fifo;
+  std::size_t fifo_head = 0;
+  std::size_t fifo_size = 0;
+
+  VenueState venues[kVenueCount];
+  EarlyUpdates early;
+
+  std::uint64_t next_bot_id = 1;
+  std::uint64_t next_order_id = 1;
+  std::uint64_t next_request_id = 1;
+  std::uint64_t last_seq = 0;
+  EngineCounters counters;
+
+  // ---- per step ------------------------------------------------------------------------
+  const Event* ev = nullptr;
+  Outbox* out = nullptr;
+  std::vector<std::uint32_t> dirty_bots;
+  std::vector<std::uint32_t> dirty_orders;
+
+  // ===================================================================== step plumbing ====
+
+  std::size_t action_bound(const EventBody& body) const noexcept {
+    switch (kind_of(body)) {
+      case EventKind::StopAll:
+      case EventKind::ReconcileEnd:
+        return kPerBotActionBound * bot_count + kEventActionBound;
+      case EventKind::OrderAccepted:
+        return kEventActionBound * (1 + kEarlyReplayMax);
+      case EventKind::CreateBot: case EventKind::UpdateBot: case EventKind::StartBot:
+      case EventKind::StopBot: case EventKind::ToggleBot: case EventKind::DeleteBot:
+      case EventKind::OrderRejected: case EventKind::OrderOutcomeUnknown:
+      case EventKind::CancelFailed: case EventKind::OrderUpdate:
+      case EventKind::StreamConnected: case EventKind::StreamDisconnected:
+      case EventKind::ReconcileBegin: case EventKind::ReconcileOrder:
+      case EventKind::TimerFired:
+        return kEventActionBound;
+    }
+    return kEventActionBound;
+  }
+
+  std::size_t max_bound() const noexcept {
+    const std::size_t walk = kPerBotActionBound * config.max_bots + kEventActionBound;
+    const std::size_t accept = kEventActionBound * (1 + kEarlyReplayMax);
+    return walk > accept ? walk : accept;
+  }
+
+  StepStatus step(const Event& event, Outbox& outbox) noexcept {
+    if (event.seq <= last_seq) return StepStatus::BadSequence;
+    if (outbox.free() < action_bound(event.body)) return StepStatus::OutboxFull;
+    last_seq = event.seq;
+    ++counters.steps;
+    ev = &event;
+    out = &outbox;
+    std::visit([this](const auto& e) { on(e); }, event.body);
+    flush_dirty();
+    return StepStatus::Ok;
+  }
+
+  void touch_bot(std::uint32_t slot) {
+    Bot& b = bots[slot];
+    if (b.dirty_step == last_seq) return;
+    b.dirty_step = last_seq;
+    b.rec.updated_wall_ns = ev->wall_ns;
+    dirty_bots.push_back(slot);
+  }
+  void touch_order(std::uint32_t slot) {
+    Order& o = orders[slot];
+    if (o.dirty_step == last_seq) return;
+    o.dirty_step = last_seq;
+    o.rec.updated_wall_ns = ev->wall_ns;
+    dirty_orders.push_back(slot);
+  }
+  void flush_dirty() {
+    for (std::uint32_t slot : dirty_orders) out->emplace<OrderChanged>().order = orders[slot].rec;
+    for (std::uint32_t slot : dirty_bots) {
+      if (bots[slot].used) out->emplace<BotChanged>().bot = bots[slot].rec;
+    }
+    dirty_orders.clear();
+    dirty_bots.clear();
+  }
+
+  // ============================================================================ lookups ====
+
+  std::uint32_t bot_slot(BotId id) const noexcept {
+    const std::uint32_t slot = bot_index.find(id.value);
+    return slot == SlotMap<std::uint64_t>::kAbsent ? kNone : slot;
+  }
+  std::uint32_t order_slot(OrderId id) const noexcept {
+    const std::uint32_t slot = order_index.find(id.value);
+    return slot == SlotMap<std::uint64_t>::kAbsent ? kNone : slot;
+  }
+  std::uint32_t exchange_slot(const ExchangeOrderId& id) const noexcept {
+    const std::uint32_t slot = exchange_index.find(id);
+    return slot == SlotMap<ExchangeOrderId>::kAbsent ? kNone : slot;
+  }
+
+  // ======================================================================= output helpers ====
+
+  ActivityLog& log(const Bot* bot, LogLevel level, LogKind kind) {
+    ActivityLog& l = out->emplace<ActivityLog>();
+    l.wall_ns = ev->wall_ns;
+    l.level = level;
+    l.kind = kind;
+    if (bot != nullptr) {
+      l.bot = bot->rec.id;
+      l.ticker = bot->rec.ticker;
+      l.status = bot->rec.status;
+      l.venue = bot->rec.venue;
+    }
+    return l;
+  }
+
+  Notify& notify(const Bot& bot, NotifyKind kind, LogLevel level) {
+    Notify& n = out->emplace<Notify>();
+    n.bot = bot.rec.id;
+    n.kind = kind;
+    n.level = level;
+    n.ticker = bot.rec.ticker;
+    n.venue = bot.rec.venue;
+    return n;
+  }
+
+  void command_result(std::uint64_t cmd_id, BotId bot, CommandStatus status,
+                      std::string_view text = {}, std::uint32_t count = 0) {
+    CommandResult& r = out->emplace<CommandResult>();
+    r.cmd_id = cmd_id;
+    r.bot = bot;
+    r.status = status;
+    r.count = count;
+    r.text.assign_truncated(text);
+  }
+
+  void arm_timer(Bot& bot, TimerKind kind, std::int64_t delay_ns) {
+    ArmTimer& t = out->emplace<ArmTimer>();
+    t.bot = bot.rec.id;
+    t.generation = ++bot.timer_generation;
+    t.kind = kind;
+    t.deadline_mono_ns = ev->mono_ns + delay_ns;
+  }
+
+  void query_orders(Venue venue) {
+    QueryOrders& q = out->emplace<QueryOrders>();
+    q.request_id = next_request_id++;
+    q.venue = venue;
+  }
+
+  // ============================================================================ orders ====
+
+  std::uint32_t allocate_order_slot() {
+    if (orders_never_used < orders.size()) return orders_never_used++;
+    // Recycle the oldest terminal order. There is always one: at most one order per bot is
+    // non-terminal and the pool holds four per bot.
+    const std::uint32_t slot = terminal_fifo[fifo_head];
+    fifo_head = (fifo_head + 1) % terminal_fifo.size();
+    --fifo_size;
+    Order& old = orders[slot];
+    order_index.erase(old.rec.id.value);
+    if (old.mapped) exchange_index.erase(old.rec.exchange_id);
+    old = Order{};
+    return slot;
+  }
+
+  void set_status(std::uint32_t slot, OrderStatus status) {
+    Order& o = orders[slot];
+    VenueState& v = venues[static_cast<std::size_t>(o.rec.venue)];
+    if (o.rec.status == OrderStatus::Unknown) --v.unknown_orders;
+    if (o.rec.status == OrderStatus::PendingNew) --v.pending_new;
+    if (status == OrderStatus::Unknown) ++v.unknown_orders;
+    if (status == OrderStatus::PendingNew) ++v.pending_new;
+    o.rec.status = status;
+    touch_order(slot);
+    if (is_terminal(status)) {
+      terminal_fifo[(fifo_head + fifo_size) % terminal_fifo.size()] = slot;
+      ++fifo_size;
+      Bot& b = bots[o.bot_slot];
+      if (b.live_slot == slot) {
+        b.live_slot = kNone;
+        b.rec.live_order = OrderId{};
+        touch_bot(o.bot_slot);
+      }
+    }
+  }
+
+  void map_exchange_id(std::uint32_t slot, const ExchangeOrderId& id) {
+    Order& o = orders[slot];
+    o.rec.exchange_id = id;
+    if (!id.empty() && exchange_slot(id) == kNone) {
+      exchange_index.insert(id, slot);
+      o.mapped = true;
+    }
+  }
+
+  [[nodiscard]] static Decimal price_for(const BotRecord& b, Side side) noexcept {
+    return side == Side::Buy ? b.buy_price : b.sell_price;
+  }
+
+  // Places the bot's next order when nothing blocks it. Entry when flat (first side, the
+  // bot's quantity); otherwise the exit of exactly the open position (decision 7).
+  void pump(std::uint32_t bslot) {
+    Bot& b = bots[bslot];
+    if (!b.want_order || b.deleting || b.rec.status != BotStatus::Active) return;
+    if (b.live_slot != kNone || b.retry_pending) return;
+    if (venues[static_cast<std::size_t>(b.rec.venue)].link != VenueLink::Live) return;
+
+    const bool flat = b.rec.position.is_zero();
+    const Side side = flat ? b.rec.first_side
+                           : (b.rec.position.is_positive() ? Side::Sell : Side::Buy);
+    const Decimal qty = flat ? b.rec.quantity : abs(b.rec.position);
+
+    const std::uint32_t slot = allocate_order_slot();
+    Order& o = orders[slot];
+    o.used = true;
+    o.bot_slot = bslot;
+    o.rec.id = OrderId{next_order_id++};
+    o.rec.bot = b.rec.id;
+    o.rec.symbol = b.rec.ticker;
+    o.rec.side = side;
+    o.rec.price = price_for(b.rec, side);
+    o.rec.quantity = qty;
+    o.rec.origin = b.next_origin;
+    o.rec.venue = b.rec.venue;
+    o.rec.leverage = b.rec.leverage;
+    o.rec.created_wall_ns = ev->wall_ns;
+    o.rec.status = OrderStatus::Open;  // placeholder so set_status counts PendingNew once
+    order_index.insert(o.rec.id.value, slot);
+    set_status(slot, OrderStatus::PendingNew);
+
+    b.live_slot = slot;
+    b.rec.live_order = o.rec.id;
+    touch_bot(bslot);
+
+    PlaceOrder& p = out->emplace<PlaceOrder>();
+    p.order = o.rec.id;
+    p.bot = b.rec.id;
+    p.symbol = o.rec.symbol;
+    p.price = o.rec.price;
+    p.quantity = qty;
+    p.venue = o.rec.venue;
+    p.side = side;
+    p.leverage = o.rec.leverage;
+  }
+
+  // Records the intent, then emits the cancel (decision 5: intent first, so the stream's
+  // "cancelled" can never look external). Orders without an exchange id yet keep the intent
+  // and are cancelled the moment they are accepted or found.
+  // Returns whether the bot had an order to cancel.
+  bool cancel_live(std::uint32_t bslot, CancelReason reason) {
+    Bot& b = bots[bslot];
+    if (b.live_slot == kNone) return false;
+    const std::uint32_t slot = b.live_slot;
+    Order& o = orders[slot];
+    o.rec.cancel_reason = reason;
+    touch_order(slot);
+    switch (o.rec.status) {
+      case OrderStatus::Open:
+      case OrderStatus::PartiallyFilled:
+        emit_cancel(slot);
+        break;
+      case OrderStatus::PendingNew:
+      case OrderStatus::Unknown:
+      case OrderStatus::PendingCancel:
+        break;  // cancelled when accepted or found; already on its way
+      case OrderStatus::Filled:
+      case OrderStatus::Cancelled:
+      case OrderStatus::Rejected:
+        break;  // not live: live_slot never points at these
+    }
+    return true;
+  }
+
+  void emit_cancel(std::uint32_t slot) {
+    Order& o = orders[slot];
+    set_status(slot, OrderStatus::PendingCancel);
+    CancelOrder& c = out->emplace<CancelOrder>();
+    c.order = o.rec.id;
+    c.bot = o.rec.bot;
+    c.exchange_id = o.rec.exchange_id;
+    c.symbol = o.rec.symbol;
+    c.venue = o.rec.venue;
+    c.reason = o.rec.cancel_reason;
+    arm_timer(bots[o.bot_slot], TimerKind::CancelTimeout, config.cancel_timeout_ns);
+  }
+
+  // ============================================================================ commands ====
+
+  // Checks one bot definition; on failure `why` says which rule, for the operator.
+  [[nodiscard]] static bool validate(const BotParams& p, std::string_view& why) noexcept {
+    if (!is_valid_ticker(p.ticker)) {
+      why = "ticker must be BASE/QUOTE in upper-case letters and digits, at most 20 chars";
+      return false;
+    }
+    if (static_cast<std::size_t>(p.venue) >= kVenueCount) { why = "unknown exchange"; return false; }
+    if (p.first_side != Side::Buy && p.first_side != Side::Sell) {
+      why = "first_order must be BUY or SELL";
+      return false;
+    }
+    if (!p.quantity.is_positive()) { why = "quantity must be greater than 0"; return false; }
+    if (!p.buy_price.is_positive()) { why = "buy_price must be greater than 0"; return false; }
+    if (!p.sell_price.is_positive()) { why = "sell_price must be greater than 0"; return false; }
+    if (p.sell_price <= p.buy_price) {
+      why = "sell_price must be greater than buy_price";
+      return false;
+    }
+    if (!p.trailing_percent.is_zero() &&
+        (p.trailing_percent < kMinTrailing || p.trailing_percent > kMaxTrailing)) {
+      why = "trailing_percent must be between 0.1 and 3.0";
+      return false;
+    }
+    if (p.leverage > kMaxLeverage) { why = "leverage must be between 1 and 50"; return false; }
+    Decimal value;
+    if (!mul_checked(p.quantity, p.sell_price, value) || value > kMaxOrderValue) {
+      why = "order value (quantity x price) is too large";
+      return false;
+    }
+    return true;
+  }
+
+  [[nodiscard]] bool venue_ready(const Bot& b) const noexcept {
+    return config.venue_enabled[static_cast<std::size_t>(b.rec.venue)];
+  }
+
+  void fail_config(std::uint32_t bslot) {
+    Bot& b = bots[bslot];
+    b.rec.status = BotStatus::Error;
+    b.want_order = false;
+    touch_bot(bslot);
+    ActivityLog& l = log(&b, LogLevel::Error, LogKind::StartConfigError);
+    // "Exchange '<label>' is not configured …": built in place, no allocation.
+    char buf[ReasonText::kCapacity];
+    std::size_t n = 0;
+    for (std::string_view part : {std::string_view("Exchange '"), label(b.rec.venue),
+                                  std::string_view("' is not configured (no adapter or API keys)")}) {
+      for (char c : part) {
+        if (n < sizeof buf) buf[n++] = c;
+      }
+    }
+    l.text.assign_truncated({buf, n});
+    Notify& note = notify(b, NotifyKind::BotError, LogLevel::Error);
+    note.text = l.text;
+  }
+
+  void on(const CreateBot& c) {
+    std::string_view why;
+    BotParams p = c.params;
+    if (!validate(p, why)) return command_result(c.cmd_id, {}, CommandStatus::Invalid, why);
+    if (free_bots.empty()) {
+      return command_result(c.cmd_id, {}, CommandStatus::Invalid, "bot limit reached");
+    }
+    const std::uint32_t slot = free_bots.back();
+    free_bots.pop_back();
+    Bot& b = bots[slot];
+    b = Bot{};
+    b.used = true;
+    b.rec.id = BotId{next_bot_id++};
+    b.rec.ticker = p.ticker;
+    b.rec.quantity = p.quantity;
+    b.rec.buy_price = p.buy_price;
+    b.rec.sell_price = p.sell_price;
+    b.rec.trailing_percent = p.trailing_percent;
+    b.rec.venue = p.venue;
+    b.rec.first_side = p.first_side;
+    b.rec.leverage = p.leverage == 0 ? kDefaultLeverage : p.leverage;
+    b.rec.infinite_loop = p.infinite_loop;
+    b.rec.created_wall_ns = ev->wall_ns;
+    b.rec.status = BotStatus::Active;  // create means "create and start now" (seed §2.3)
+    bot_index.insert(b.rec.id.value, slot);
+    ++bot_count;
+    touch_bot(slot);
+    if (!venue_ready(b)) {
+      fail_config(slot);
+      return command_result(c.cmd_id, b.rec.id, CommandStatus::Failed, "exchange not configured");
+    }
+    b.want_order = true;
+    b.next_origin = OrderOrigin::Create;
+    pump(slot);
+    command_result(c.cmd_id, b.rec.id, CommandStatus::Ok);
+  }
+
+  void on(const UpdateBot& u) {
+    const std::uint32_t slot = bot_slot(u.bot);
+    if (slot == kNone || bots[slot].deleting) {
+      return command_result(u.cmd_id, u.bot, CommandStatus::NotFound, "bot not found");
+    }
+    Bot& b = bots[slot];
+    BotParams merged;
+    merged.ticker = (u.fields & kUpdateTicker) ? u.params.ticker : b.rec.ticker;
+    merged.quantity = (u.fields & kUpdateQuantity) ? u.params.quantity : b.rec.quantity;
+    merged.buy_price = (u.fields & kUpdateBuyPrice) ? u.params.buy_price : b.rec.buy_price;
+    merged.sell_price = (u.fields & kUpdateSellPrice) ? u.params.sell_price : b.rec.sell_price;
+    merged.trailing_percent =
+        (u.fields & kUpdateTrailing) ? u.params.trailing_percent : b.rec.trailing_percent;
+    merged.venue = (u.fields & kUpdateVenue) ? u.params.venue : b.rec.venue;
+    merged.first_side = (u.fields & kUpdateFirstSide) ? u.params.first_side : b.rec.first_side;
+    merged.leverage = (u.fields & kUpdateLeverage)
+                          ? (u.params.leverage == 0 ? kDefaultLeverage : u.params.leverage)
+                          : b.rec.leverage;
+    merged.infinite_loop =
+        (u.fields & kUpdateInfiniteLoop) ? u.params.infinite_loop : b.rec.infinite_loop;
+
+    std::string_view why;
+    // sell > buy is checked on the merged result: the original skipped it on update.
+    if (!validate(merged, why)) return command_result(u.cmd_id, u.bot, CommandStatus::Invalid, why);
+    const bool moves_market = !(merged.ticker == b.rec.ticker) || merged.venue != b.rec.venue;
+    if (moves_market && !b.rec.position.is_zero()) {
+      return command_result(u.cmd_id, u.bot, CommandStatus::Invalid,
+                            "bot holds an open position: close it before changing "
+                            "ticker or exchange");
+    }
+    const bool trading_changed = moves_market || merged.quantity != b.rec.quantity ||
+                                 merged.buy_price != b.rec.buy_price ||
+                                 merged.sell_price != b.rec.sell_price ||
+                                 merged.first_side != b.rec.first_side ||
+                                 merged.leverage != b.rec.leverage;
+    b.rec.ticker = merged.ticker;
+    b.rec.quantity = merged.quantity;
+    b.rec.buy_price = merged.buy_price;
+    b.rec.sell_price = merged.sell_price;
+    b.rec.trailing_percent = merged.trailing_percent;
+    b.rec.venue = merged.venue;
+    b.rec.first_side = merged.first_side;
+    b.rec.leverage = merged.leverage;
+    b.rec.infinite_loop = merged.infinite_loop;
+    touch_bot(slot);
+
+    if (b.rec.status != BotStatus::Active) {
+      log(&b, LogLevel::Info, LogKind::UpdatedInactive);
+      return command_result(u.cmd_id, u.bot, CommandStatus::Ok);
+    }
+    if (!trading_changed) {
+      // Only infinite_loop or trailing_percent: the live order still matches (the original
+      // cancelled and re-placed anyway).
+      log(&b, LogLevel::Info, LogKind::UpdateActive);
+      return command_result(u.cmd_id, u.bot, CommandStatus::Ok);
+    }
+    if (!venue_ready(b)) {
+      cancel_live(slot, CancelReason::Stop);
+      fail_config(slot);
+      return command_result(u.cmd_id, u.bot, CommandStatus::Failed, "exchange not configured");
+    }
+    // Cancel, wait for the exchange to confirm, then re-place with the new values: the new
+    // order is never sent while the old one may still fill (seed §11.3 defect 9).
+    b.next_origin = OrderOrigin::Update;
+    b.want_order = true;
+    b.place_attempts = 0;
+    if (cancel_live(slot, CancelReason::Update)) {
+      log(&b, LogLevel::Info, LogKind::UpdateCancelled).n = 1;
+    }
+    pump(slot);
+    command_result(u.cmd_id, u.bot, CommandStatus::Ok);
+  }
+
+  void start_bot(std::uint32_t slot, std::uint64_t cmd_id, bool toggled) {
+    Bot& b = bots[slot];
+    b.rec.status = BotStatus::Active;
+    touch_bot(slot);
+    if (toggled) log(&b, LogLevel::Success, LogKind::ToggledActive);
+    if (!venue_ready(b)) {
+      fail_config(slot);
+      return command_result(cmd_id, b.rec.id, CommandStatus::Failed, "exchange not configured");
+    }
+    b.want_order = true;
+    b.next_origin = OrderOrigin::Start;
+    b.place_attempts = 0;
+    pump(slot);  // waits for a leftover order of the last run to settle first
+    command_result(cmd_id, b.rec.id, CommandStatus::Ok);
+  }
+
+  // Stops one bot and cancels its order. Returns whether an order was cancelled.
+  bool halt_bot(std::uint32_t slot, CancelReason reason) {
+    Bot& b = bots[slot];
+    b.rec.status = BotStatus::Stopped;
+    b.want_order = false;
+    if (b.retry_pending) {
+      b.retry_pending = false;
+      ++b.timer_generation;  // the armed retry is now stale
+    }
+    touch_bot(slot);
+    return cancel_live(slot, reason);
+  }
+
+  void warn_open_position(const Bot& b) {
+    if (b.rec.position.is_zero()) return;
+    log(&b, LogLevel::Warning, LogKind::PositionLeftOpen).a = b.rec.position;
+  }
+
+  void stop_bot(std::uint32_t slot, std::uint64_t cmd_id, bool toggled) {
+    Bot& b = bots[slot];
+    const bool cancelled = halt_bot(slot, CancelReason::Stop);
+    if (toggled) {
+      log(&b, LogLevel::Warning, LogKind::ToggledStopped);
+    } else {
+      log(&b, LogLevel::Warning, LogKind::Stopped).n = cancelled ? 1u : 0u;
+    }
+    Notify& n = notify(b, NotifyKind::BotStopped, LogLevel::Warning);
+    n.count = cancelled ? 1u : 0u;
+    n.count2 = cancelled ? 1u : 0u;
+    warn_open_position(b);
+    command_result(cmd_id, b.rec.id, CommandStatus::Ok);
+  }
+
+  void on(const StartBot& s) {
+    const std::uint32_t slot = bot_slot(s.bot);
+    if (slot == kNone || bots[slot].deleting) {
+      return command_result(s.cmd_id, s.bot, CommandStatus::NotFound, "bot not found");
+    }
+    if (bots[slot].rec.status == BotStatus::Active) {
+      // Decision 6: never a second order (the original placed one on every start).
+      return command_result(s.cmd_id, s.bot, CommandStatus::NoOp, "bot is already active");
+    }
+    start_bot(slot, s.cmd_id, false);
+  }
+
+  void on(const StopBot& s) {
+    const std::uint32_t slot = bot_slot(s.bot);
+    if (slot == kNone || bots[slot].deleting) {
+      return command_result(s.cmd_id, s.bot, CommandStatus::NotFound, "bot not found");
+    }
+    stop_bot(slot, s.cmd_id, false);
+  }
+
+  void on(const ToggleBot& t) {
+    const std::uint32_t slot = bot_slot(t.bot);
+    if (slot == kNone || bots[slot].deleting) {
+      return command_result(t.cmd_id, t.bot, CommandStatus::NotFound, "bot not found");
+    }
+    if (bots[slot].rec.status == BotStatus::Active) stop_bot(slot, t.cmd_id, true);
+    else start_bot(slot, t.cmd_id, true);
+  }
+
+  void on(const DeleteBot& d) {
+    const std::uint32_t slot = bot_slot(d.bot);
+    if (slot == kNone || bots[slot].deleting) {
+      return command_result(d.cmd_id, d.bot, CommandStatus::NotFound, "bot not found");
+    }
+    Bot& b = bots[slot];
+    const bool cancelled = halt_bot(slot, CancelReason::Delete);
+    b.deleting = true;
+    log(&b, LogLevel::Warning, LogKind::Deleted).n = cancelled ? 1u : 0u;
+    notify(b, NotifyKind::BotDeleted, LogLevel::Warning).count = cancelled ? 1u : 0u;
+    warn_open_position(b);
+    const BotId id = b.rec.id;
+    if (b.live_slot == kNone) finish_delete(slot);
+    command_result(d.cmd_id, id, CommandStatus::Ok);
+  }
+
+  void finish_delete(std::uint32_t slot) {
+    Bot& b = bots[slot];
+    out->emplace<BotDeleted>().bot = b.rec.id;
+    bot_index.erase(b.rec.id.value);
+    b.used = false;
+    free_bots.push_back(slot);
+    --bot_count;
+  }
+
+  void on(const StopAll& s) {
+    std::uint32_t stopped = 0;
+    for (std::uint32_t slot = 0; slot < bots.size(); ++slot) {
+      Bot& b = bots[slot];
+      if (!b.used || b.deleting) continue;
+      const bool was_active = b.rec.status == BotStatus::Active;
+      if (!was_active && b.live_slot == kNone) continue;
+      halt_bot(slot, CancelReason::Stop);
+      if (was_active) ++stopped;
+    }
+    ActivityLog& l = log(nullptr, LogLevel::Error, LogKind::EmergencyStop);
+    l.n = stopped;
+    Notify& n = out->emplace<Notify>();
+    n.kind = NotifyKind::EmergencyStop;
+    n.level = LogLevel::Error;
+    n.count = stopped;
+    command_result(s.cmd_id, {}, CommandStatus::Ok, {}, stopped);
+  }
+
+  // ============================================================== order-entry outcomes ====
+
+  void on(const OrderAccepted& a) {
+    const std::uint32_t slot = order_slot(a.order);
+    if (slot == kNone) { ++counters.stale_outcomes; return; }
+    Order& o = orders[slot];
+    if (o.rec.status != OrderStatus::PendingNew && o.rec.status != OrderStatus::Unknown) {
+      ++counters.stale_outcomes;  // already settled, e.g. found by a listing first
+      return;
+    }
+    const std::uint32_t other = exchange_slot(a.exchange_id);
+    if (other != kNone && other != slot) {
+      log(&bots[o.bot_slot], LogLevel::Error, LogKind::InconsistentUpdate)
+          .text.assign_truncated("exchange id already belongs to another order");
+      return;
+    }
+    map_exchange_id(slot, a.exchange_id);
+    set_status(slot, OrderStatus::Open);
+    Bot& b = bots[o.bot_slot];
+    b.place_attempts = 0;
+    announce_placed(o.bot_slot, slot);
+    if (o.rec.cancel_reason != CancelReason::None) emit_cancel(slot);
+    replay_early_updates(a.exchange_id);
+  }
+
+  // The original logged (and notified) an order only once the exchange had it.
+  void announce_placed(std::uint32_t bslot, std::uint32_t oslot) {
+    Bot& b = bots[bslot];
+    const Order& o = orders[oslot];
+    LogKind kind = LogKind::CreatePlaced;
+    LogLevel level = LogLevel::Success;
+    NotifyKind note = NotifyKind::BotStarted;
+    switch (o.rec.origin) {
+      case OrderOrigin::Create: break;
+      case OrderOrigin::Start: kind = LogKind::StartPlaced; break;
+      case OrderOrigin::Update:
+        kind = LogKind::UpdatePlaced;
+        note = NotifyKind::BotUpdated;
+        break;
+      case OrderOrigin::Opposite:
+        kind = LogKind::OppositePlaced;
+        level = LogLevel::Info;
+        note = NotifyKind::OrderFilledOppositePlaced;
+        break;
+    }
+    ActivityLog& l = log(&b, level, kind);
+    l.side = o.rec.side;
+    l.a = o.rec.price;
+    Notify& n = notify(b, note, LogLevel::Success);
+    n.side = o.rec.side;
+    n.price = o.rec.price;
+    n.quantity = o.rec.quantity;
+    n.exchange_id = o.rec.exchange_id;
+    if (o.rec.origin == OrderOrigin::Opposite) {
+      n.side = b.trigger_side;
+      n.price = b.trigger_price;
+      n.side2 = o.rec.side;
+      n.price2 = o.rec.price;
+    }
+  }
+
+  void replay_early_updates(const ExchangeOrderId& id) {
+    if (early.count() == 0) return;
+    ExchangeOrder pending[kEarlyReplayMax];
+    const std::size_t n = early.take(id, pending, kEarlyReplayMax);
+    for (std::size_t i = 0; i < n; ++i) apply_report(pending[i], 0);
+  }
+
+  void on(const OrderRejected& r) {
+    const std::uint32_t slot = order_slot(r.order);
+    if (slot == kNone) { ++counters.stale_outcomes; return; }
+    Order& o = orders[slot];
+    if (o.rec.status != OrderStatus::PendingNew && o.rec.status != OrderStatus::Unknown) {
+      ++counters.stale_outcomes;
+      return;
+    }
+    const std::uint32_t bslot = o.bot_slot;
+    set_status(slot, OrderStatus::Rejected);
+    placement_failed(bslot, o, r.kind == RejectKind::Transient, r.reason);
+  }
+
+  // Decision 8: transient → retry with back-off, never a second live order; definitive (or
+  // out of attempts) → ERROR and an alert.
+  void placement_failed(std::uint32_t bslot, const Order& o, bool transient,
+                        const ReasonText& reason) {
+    Bot& b = bots[bslot];
+    if (o.rec.cancel_reason == CancelReason::Delete) return finish_delete(bslot);
+    if (o.rec.cancel_reason != CancelReason::None || b.rec.status != BotStatus::Active) {
+      pump(bslot);  // stopped meanwhile: nothing to do; updated meanwhile: place the new one
+      return;
+    }
+    ++b.place_attempts;
+    if (transient && b.place_attempts < config.max_place_attempts) {
+      std::int64_t delay = config.retry_base_ns;
+      for (std::uint32_t i = 1; i < b.place_attempts && delay < config.retry_max_ns; ++i) delay *= 2;
+      if (delay > config.retry_max_ns) delay = config.retry_max_ns;
+      b.retry_pending = true;
+      arm_timer(b, TimerKind::PlaceRetry, delay);
+      ActivityLog& l = log(&b, LogLevel::Warning, LogKind::PlaceRetrying);
+      l.side = o.rec.side;
+      l.text = reason;
+      l.n = b.place_attempts;
+      l.m = static_cast<std::uint32_t>(delay / 1'000'000);
+      return;
+    }
+    b.rec.status = BotStatus::Error;
+    b.want_order = false;
+    touch_bot(bslot);
+    LogKind kind = LogKind::PlaceFailed;
+    if (o.rec.origin == OrderOrigin::Update) kind = LogKind::UpdateFailed;
+    if (o.rec.origin == OrderOrigin::Opposite) kind = LogKind::OppositeFailed;
+    ActivityLog& l = log(&b, LogLevel::Error, kind);
+    l.side = o.rec.side;
+    l.a = o.rec.price;
+    l.text = reason;
+    Notify& n = notify(b, NotifyKind::BotError, LogLevel::Error);
+    n.side = o.rec.side;
+    n.price = o.rec.price;
+    n.text = reason;
+  }
+
+  void on(const OrderOutcomeUnknown& u) {
+    const std::uint32_t slot = order_slot(u.order);
+    if (slot == kNone || orders[slot].rec.status != OrderStatus::PendingNew) {
+      ++counters.stale_outcomes;
+      return;
+    }
+    Order& o = orders[slot];
+    set_status(slot, OrderStatus::Unknown);
+    o.unknown_since_request = next_request_id;
+    o.unknown_misses = 0;
+    ActivityLog& l = log(&bots[o.bot_slot], LogLevel::Warning, LogKind::OutcomeUnknown);
+    l.side = o.rec.side;
+    l.a = o.rec.price;
+    query_orders(o.rec.venue);
+  }
+
+  void on(const CancelFailed& c) {
+    const std::uint32_t slot = order_slot(c.order);
+    if (slot == kNone || is_terminal(orders[slot].rec.status)) {
+      ++counters.stale_outcomes;
+      return;
+    }
+    const Order& o = orders[slot];
+    ActivityLog& l = log(&bots[o.bot_slot], LogLevel::Warning, LogKind::CancelFailed);
+    l.side = o.rec.side;
+    l.text = c.reason;
+    query_orders(o.rec.venue);
+  }
+
+  // ======================================================================= stream ====
+
+  void on(const OrderUpdate& u) { apply_report(u.order, 0); }
+
+  // Finds the order an exchange report speaks of. Unknown ids are buffered while one of our
+  // placements awaits its REST answer, or matched to an order whose outcome was unknown.
+  std::uint32_t resolve_report(const ExchangeOrder& r) {
+    const std::uint32_t slot = exchange_slot(r.exchange_id);
+    if (slot != kNone) return slot;
+    const VenueState& v = venues[static_cast<std::size_t>(r.venue)];
+    if (v.unknown_orders > 0) {
+      const std::uint32_t adopted = adopt(r);
+      if (adopted != kNone) return adopted;
+    }
+    if (v.pending_new > 0 && r.status != ExchangeStatus::Rejected) {
+      early.push(r);
+      ++counters.early_updates;
+      return kNone;
+    }
+    ++counters.unknown_orders;
+    return kNone;
+  }
+
+  // CoinDCX has no client order id: an order whose placement outcome is unknown is the oldest
+  // such order with the same venue, symbol, side, price and quantity.
+  std::uint32_t adopt(const ExchangeOrder& r) {
+    if (r.status == ExchangeStatus::Rejected) return kNone;
+    std::uint32_t best = kNone;
+    for (std::uint32_t slot = 0; slot < orders_never_used; ++slot) {
+      const Order& o = orders[slot];
+      if (!o.used || o.rec.status != OrderStatus::Unknown || o.rec.venue != r.venue) continue;
+      if (!(o.rec.symbol == r.symbol) || o.rec.side != r.side || o.rec.price != r.price ||
+          o.rec.quantity != r.total_qty) {
+        continue;
+      }
+      if (best == kNone || o.rec.id < orders[best].rec.id) best = slot;
+    }
+    if (best == kNone) return kNone;
+    map_exchange_id(best, r.exchange_id);
+    set_status(best, OrderStatus::Open);
+    ++venues[static_cast<std::size_t>(r.venue)].resolved;
+    Order& o = orders[best];
+    ActivityLog& l = log(&bots[o.bot_slot], LogLevel::Info, LogKind::OrderAdopted);
+    l.side = o.rec.side;
+    announce_placed(o.bot_slot, best);
+    if (o.rec.cancel_reason != CancelReason::None) emit_cancel(best);
+    return best;
+  }
+
+  // Applies one exchange report: the fill increment first, then the status. Cumulative
+  // quantities make it idempotent: a repeated or older report adds nothing.
+  void apply_report(const ExchangeOrder& r, std::uint64_t listing) {
+    const std::uint32_t slot = resolve_report(r);
+    if (slot == kNone) return;
+    Order& o = orders[slot];
+    if (listing != 0) o.last_listed_request = listing;
+    if (is_terminal(o.rec.status)) { ++counters.duplicate_updates; return; }
+    const std::uint32_t bslot = o.bot_slot;
+
+    Decimal filled = r.filled_qty;
+    // CoinDCX sends filled_quantity 0 on some final "filled" events (seed §4.5 quirk).
+    if (r.status == ExchangeStatus::Filled && filled.is_zero()) {
+      filled = r.total_qty.is_positive() ? r.total_qty : o.rec.quantity;
+    }
+    if (filled > o.rec.quantity || filled.is_negative() || r.side != o.rec.side) {
+      ActivityLog& l = log(&bots[bslot], LogLevel::Error, LogKind::InconsistentUpdate);
+      l.side = o.rec.side;
+      l.text.assign_truncated(r.side != o.rec.side ? "side differs from the order's"
+                                                   : "filled quantity exceeds the order's");
+      return;
+    }
+    if (filled < o.rec.filled_qty) filled = o.rec.filled_qty;  // reports can arrive reordered
+    const Decimal delta = filled - o.rec.filled_qty;
+    if (delta.is_positive() && !apply_fill(slot, delta, filled, r)) return;
+    if (delta.is_positive() && r.status == ExchangeStatus::PartiallyFilled) {
+      ActivityLog& l = log(&bots[bslot], LogLevel::Info, LogKind::PartialFill);
+      l.side = o.rec.side;
+      l.a = filled;
+      l.b = o.rec.quantity;
+    }
+
+    switch (r.status) {
+      case ExchangeStatus::Initial:
+      case ExchangeStatus::Open:
+      case ExchangeStatus::Untriggered:
+      case ExchangeStatus::PartiallyFilled:
+        if (o.rec.status == OrderStatus::PendingNew || o.rec.status == OrderStatus::Unknown) {
+          set_status(slot, OrderStatus::Open);
+        }
+        if (o.rec.filled_qty.is_positive() && o.rec.status == OrderStatus::Open) {
+          set_status(slot, OrderStatus::PartiallyFilled);
+        }
+        if (!delta.is_positive()) ++counters.duplicate_updates;
+        break;
+      case ExchangeStatus::Filled:
+        set_status(slot, OrderStatus::Filled);
+        on_filled(bslot, slot);
+        break;
+      case ExchangeStatus::PartiallyCancelled:
+      case ExchangeStatus::Cancelled:
+        set_status(slot, OrderStatus::Cancelled);
+        on_cancelled(bslot, slot);
+        break;
+      case ExchangeStatus::Rejected:
+        set_status(slot, OrderStatus::Rejected);
+        on_exchange_rejected(bslot, slot);
+        break;
+    }
+  }
+
+  // Adds one fill increment to the order, the bot's position and its open cycle.
+  bool apply_fill(std::uint32_t slot, Decimal delta, Decimal filled, const ExchangeOrder& r) {
+    Order& o = orders[slot];
+    Bot& b = bots[o.bot_slot];
+    // The increment's notional: from the cumulative average when the exchange reports one,
+    // else at the order's limit price.
+    Decimal delta_notional;
+    Decimal total_notional;
+    if (r.avg_price.is_positive() && mul_checked(filled, r.avg_price, total_notional) &&
+        total_notional >= o.notional) {
+      delta_notional = total_notional - o.notional;
+    } else if (!mul_checked(delta, o.rec.price, delta_notional)) {
+      return false;  // unreachable: quantity × price was bounded at validation
+    }
+    Decimal fee_delta;
+    if (r.fee > o.rec.fee) {
+      fee_delta = r.fee - o.rec.fee;
+      o.rec.fee = r.fee;
+    }
+    o.rec.filled_qty = filled;
+    o.notional += delta_notional;
+    Decimal avg;
+    if (div_checked(o.notional, filled, avg)) o.rec.avg_price = avg;
+    Decimal fill_price = o.rec.price;
+    if (!div_checked(delta_notional, delta, fill_price)) fill_price = o.rec.price;
+    touch_order(slot);
+
+    if (o.rec.side == Side::Buy) {
+      b.rec.position += delta;
+      b.cycle_buy_qty += delta;
+      b.cycle_buy_notional += delta_notional;
+    } else {
+      b.rec.position -= delta;
+      b.cycle_sell_notional += delta_notional;
+    }
+    b.cycle_fees += fee_delta;
+    b.rec.last_fill_side = o.rec.side;
+    b.rec.last_fill_price = fill_price;
+    b.rec.last_fill_wall_ns = ev->wall_ns;
+    touch_bot(o.bot_slot);
+
+    FillApplied& f = out->emplace<FillApplied>();
+    f.order = o.rec.id;
+    f.bot = b.rec.id;
+    f.exchange_id = o.rec.exchange_id;
+    f.symbol = o.rec.symbol;
+    f.quantity = delta;
+    f.price = fill_price;
+    f.fee = fee_delta;
+    f.position_after = b.rec.position;
+    f.wall_ns = ev->wall_ns;
+    f.side = o.rec.side;
+    f.venue = o.rec.venue;
+    return true;
+  }
+
+  // A cycle closes when the position is flat again after fills (decision 4):
+  // PnL = sell notional − buy notional − fees, for buy-first and sell-first bots alike.
+  bool complete_cycle_if_flat(std::uint32_t bslot) {
+    Bot& b = bots[bslot];
+    if (!b.rec.position.is_zero() || b.cycle_buy_qty.is_zero()) return false;
+    const Decimal pnl = b.cycle_sell_notional - b.cycle_buy_notional - b.cycle_fees;
+    b.rec.pnl += pnl;
+    ++b.rec.total_trades;
+    touch_bot(bslot);
+
+    CycleCompleted& c = out->emplace<CycleCompleted>();
+    c.bot = b.rec.id;
+    c.pnl = pnl;
+    c.buy_notional = b.cycle_buy_notional;
+    c.sell_notional = b.cycle_sell_notional;
+    c.fees = b.cycle_fees;
+    c.quantity = b.cycle_buy_qty;
+    c.cycle = b.rec.total_trades;
+
+    ActivityLog& l = log(&b, LogLevel::Success, LogKind::CycleCompleted);
+    l.a = pnl;
+    l.b = b.rec.pnl;
+    Notify& n = notify(b, NotifyKind::CycleCompleted,
+                       pnl.is_negative() ? LogLevel::Warning : LogLevel::Success);
+    Decimal buy_px, sell_px;
+    if (div_checked(b.cycle_buy_notional, b.cycle_buy_qty, buy_px)) n.price = buy_px;
+    if (div_checked(b.cycle_sell_notional, b.cycle_buy_qty, sell_px)) n.price2 = sell_px;
+    n.quantity = b.cycle_buy_qty;
+    n.pnl = pnl;
+    n.total_pnl = b.rec.pnl;
+    n.count = b.rec.total_trades;
+
+    b.cycle_buy_qty = Decimal{};
+    b.cycle_buy_notional = Decimal{};
+    b.cycle_sell_notional = Decimal{};
+    b.cycle_fees = Decimal{};
+    return true;
+  }
+
+  void on_filled(std::uint32_t bslot, std::uint32_t oslot) {
+    Bot& b = bots[bslot];
+    const Order& o = orders[oslot];
+    const Decimal price = o.rec.avg_price.is_positive() ? o.rec.avg_price : o.rec.price;
+    if (b.rec.status != BotStatus::Active || b.deleting) {
+      // Fills of stopped bots are applied (position stays true) but never trigger an order.
+      ActivityLog& l = log(&b, LogLevel::Warning, LogKind::FilledWhileInactive);
+      l.side = o.rec.side;
+      l.a = price;
+      complete_cycle_if_flat(bslot);
+      if (b.deleting) return finish_delete(bslot);
+      warn_open_position(b);
+      return;
+    }
+    ActivityLog& l = log(&b, LogLevel::Success, LogKind::Filled);
+    l.side = o.rec.side;
+    l.a = price;
+    const bool cycle_done = complete_cycle_if_flat(bslot);
+    if (cycle_done && !b.rec.infinite_loop) {
+      // Decision 2: one full cycle, then stop.
+      b.rec.status = BotStatus::Stopped;
+      b.want_order = false;
+      touch_bot(bslot);
+      log(&b, LogLevel::Info, LogKind::LoopFinished);
+      notify(b, NotifyKind::LoopFinished, LogLevel::Info).count = b.rec.total_trades;
+      return;
+    }
+    b.trigger_side = o.rec.side;
+    b.trigger_price = price;
+    b.want_order = true;
+    b.next_origin = OrderOrigin::Opposite;
+    b.place_attempts = 0;
+    pump(bslot);
+  }
+
+  void on_cancelled(std::uint32_t bslot, std::uint32_t oslot) {
+    Bot& b = bots[bslot];
+    const Order& o = orders[oslot];
+    complete_cycle_if_flat(bslot);  // a partially filled exit can still close the position
+    if (o.rec.cancel_reason != CancelReason::None) {
+      log(&b, LogLevel::Info, LogKind::SystemCancelled).reason = o.rec.cancel_reason;
+      if (b.deleting) return finish_delete(bslot);
+      // Updated (or stopped and started again) meanwhile: the held placement goes out now.
+      if (b.rec.status == BotStatus::Active) pump(bslot);
+      else warn_open_position(b);
+      return;
+    }
+    if (b.deleting) return finish_delete(bslot);
+    // Decision 5: nobody here asked for this cancel — someone did it on the exchange.
+    b.rec.status = BotStatus::Stopped;
+    b.want_order = false;
+    touch_bot(bslot);
+    log(&b, LogLevel::Warning, LogKind::AutoStopped).side = o.rec.side;
+    Notify& n = notify(b, NotifyKind::AutoStopped, LogLevel::Warning);
+    n.side = o.rec.side;
+    n.exchange_id = o.rec.exchange_id;
+    warn_open_position(b);
+  }
+
+  void on_exchange_rejected(std::uint32_t bslot, std::uint32_t oslot) {
+    Bot& b = bots[bslot];
+    const Order& o = orders[oslot];
+    if (b.deleting) return finish_delete(bslot);
+    if (o.rec.cancel_reason == CancelReason::Stop) {
+      return pump(bslot);  // stopped meanwhile (and maybe started again): nothing was live
+    }
+    b.rec.status = BotStatus::Error;
+    b.want_order = false;
+    touch_bot(bslot);
+    ActivityLog& l = log(&b, LogLevel::Error, LogKind::Rejected);
+    l.side = o.rec.side;
+    l.text.assign_truncated("rejected on the order stream");
+    Notify& n = notify(b, NotifyKind::BotError, LogLevel::Error);
+    n.side = o.rec.side;
+    n.exchange_id = o.rec.exchange_id;
+    n.text = l.text;
+  }
+
+  void on(const StreamConnected& c) {
+    VenueState& v = venues[static_cast<std::size_t>(c.venue)];
+    v.link = VenueLink::Reconciling;
+    v.connect_request = next_request_id;
+    query_orders(c.venue);
+  }
+
+  void on(const StreamDisconnected& d) {
+    VenueState& v = venues[static_cast<std::size_t>(d.venue)];
+    if (v.link == VenueLink::Down) return;
+    v.link = VenueLink::Down;
+    log(nullptr, LogLevel::Warning, LogKind::StreamDown).venue = d.venue;
+  }
+
+  // ============================================================== reconciliation ====
+
+  void on(const ReconcileBegin& b) {
+    VenueState& v = venues[static_cast<std::size_t>(b.venue)];
+    v.listed = 0;
+    v.resolved = 0;
+  }
+
+  void on(const ReconcileOrder& r) {
+    VenueState& v = venues[static_cast<std::size_t>(r.order.venue)];
+    ++v.listed;
+    apply_report(r.order, r.request_id);
+  }
+
+  void on(const ReconcileEnd& e) {
+    VenueState& v = venues[static_cast<std::size_t>(e.venue)];
+    settle_unknown_outcomes(e.venue, e.request_id);
+    if (e.request_id != v.connect_request || v.link != VenueLink::Reconciling) return;
+    v.link = VenueLink::Live;
+    ActivityLog& l = log(nullptr, LogLevel::Info, LogKind::Reconciled);
+    l.venue = e.venue;
+    l.n = v.listed;
+    l.m = v.resolved;
+    // Placements held while the stream was down or reconciling go out now.
+    for (std::uint32_t slot = 0; slot < bots.size(); ++slot) {
+      if (bots[slot].used && bots[slot].rec.venue == e.venue) pump(slot);
+    }
+  }
+
+  // An order with an unknown outcome that a listing (asked for after it went unknown) does not
+  // show may still be in flight: look once more after a delay, and only then call it not
+  // placed and place again.
+  void settle_unknown_outcomes(Venue venue, std::uint64_t request) {
+    VenueState& v = venues[static_cast<std::size_t>(venue)];
+    if (v.unknown_orders == 0) return;
+    for (std::uint32_t slot = 0; slot < orders_never_used; ++slot) {
+      Order& o = orders[slot];
+      if (!o.used || o.rec.status != OrderStatus::Unknown || o.rec.venue != venue) continue;
+      if (request < o.unknown_since_request || o.last_listed_request == request) continue;
+      Bot& b = bots[o.bot_slot];
+      if (++o.unknown_misses < 2) {
+        arm_timer(b, TimerKind::OutcomeRecheck, config.cancel_timeout_ns);
+        continue;
+      }
+      ++v.resolved;
+      const std::uint32_t bslot = o.bot_slot;
+      set_status(slot, OrderStatus::Rejected);
+      ActivityLog& l = log(&b, LogLevel::Warning, LogKind::NotPlaced);
+      l.side = o.rec.side;
+      if (o.rec.cancel_reason == CancelReason::Delete) {
+        finish_delete(bslot);
+        continue;
+      }
+      pump(bslot);
+    }
+  }
+
+  // ============================================================================ timers ====
+
+  void on(const TimerFired& t) {
+    const std::uint32_t slot = bot_slot(t.bot);
+    if (slot == kNone || bots[slot].timer_generation != t.generation) {
+      ++counters.stale_timers;
+      return;
+    }
+    Bot& b = bots[slot];
+    switch (t.kind) {
+      case TimerKind::PlaceRetry:
+        b.retry_pending = false;
+        pump(slot);
+        break;
+      case TimerKind::CancelTimeout:
+        if (b.live_slot != kNone && orders[b.live_slot].rec.status == OrderStatus::PendingCancel) {
+          query_orders(b.rec.venue);
+        }
+        break;
+      case TimerKind::OutcomeRecheck:
+        if (b.live_slot != kNone && orders[b.live_slot].rec.status == OrderStatus::Unknown) {
+          query_orders(b.rec.venue);
+        }
+        break;
+    }
+  }
+};
+
+// ================================================================================ Engine ====
+
+Engine::Engine(const EngineConfig& config) : state_(std::make_unique<State>(config)) {}
+Engine::~Engine() = default;
+
+StepStatus Engine::step(const Event& event, Outbox& out) noexcept { return state_->step(event, out); }
+
+std::size_t Engine::outbox_capacity() const noexcept { return state_->max_bound(); }
+
+const BotRecord* Engine::find_bot(BotId id) const noexcept {
+  const std::uint32_t slot = state_->bot_slot(id);
+  return slot == kNone ? nullptr : &state_->bots[slot].rec;
+}
+
+const OrderRecord* Engine::find_order(OrderId id) const noexcept {
+  const std::uint32_t slot = state_->order_slot(id);
+  return slot == kNone ? nullptr : &state_->orders[slot].rec;
+}
+
+std::uint32_t Engine::bot_slots() const noexcept {
+  return static_cast<std::uint32_t>(state_->bots.size());
+}
+
+const BotRecord* Engine::bot_at_slot(std::uint32_t slot) const noexcept {
+  if (slot >= state_->bots.size() || !state_->bots[slot].used) return nullptr;
+  return &state_->bots[slot].rec;
+}
+
+std::uint32_t Engine::bot_count() const noexcept { return state_->bot_count; }
+
+VenueLink Engine::venue_link(Venue v) const noexcept {
+  return state_->venues[static_cast<std::size_t>(v)].link;
+}
+
+const EngineCounters& Engine::counters() const noexcept { return state_->counters; }
+const EngineConfig& Engine::config() const noexcept { return state_->config; }
+
+}  // namespace scalper

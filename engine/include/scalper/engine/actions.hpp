@@ -238,6 +238,7 @@ enum class CommandStatus : std::uint8_t {
   NoOp = 1,        // nothing to do (start on an ACTIVE bot)
   NotFound = 2,
   Invalid = 3,     // validation failed; `text` says which rule
+  Failed = 4,      // done, but the bot went to ERROR (exchange not configured)
 };
 struct CommandResult {
   std::uint64_t cmd_id = 0;

@@ -166,6 +166,8 @@ struct ReconcileEnd {
 enum class TimerKind : std::uint8_t {
   PlaceRetry = 0,     // back-off elapsed: try the held placement again
   CancelTimeout = 1,  // our cancel got no answer: list open orders
+  OutcomeRecheck = 2, // an unknown-outcome order was not listed once: list again before
+                      // concluding it was never placed
 };
 // Answers an ArmTimer action; `generation` tells a stale timer from the current one.
 struct TimerFired {

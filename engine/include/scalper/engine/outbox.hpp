@@ -29,6 +29,14 @@ class Outbox {
     else overflowed_ = true;
   }
 
+  // Constructs the next action in place and returns it for the caller to fill in.
+  template <class A>
+  A& emplace() noexcept {
+    if (size_ < capacity_) return slots_[size_++].template emplace<A>();
+    overflowed_ = true;
+    return scratch_.template emplace<A>();
+  }
+
   [[nodiscard]] std::span<const Action> actions() const noexcept { return {slots_.get(), size_}; }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
@@ -44,6 +52,7 @@ class Outbox {
   std::size_t capacity_;
   std::size_t size_ = 0;
   bool overflowed_ = false;
+  Action scratch_;  // absorbs writes past capacity so a wrong bound cannot corrupt memory
 };
 
 }  // namespace scalper

@@ -1,0 +1,101 @@
+// slot_map.hpp — fixed-capacity hash map from a key to a 32-bit slot index (engine private).
+//
+// Open addressing with linear probing and backward-shift deletion (no tombstones, so probe
+// lengths never degrade). Capacity is fixed at construction (a power of two at least twice the
+// maximum number of keys); insert beyond that is a caller bug. The hash is fixed, not seeded:
+// the engine's behaviour must not depend on anything but its inputs.
+// Threading: one thread. Allocation: only in the constructor.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "scalper/engine/types.hpp"
+
+namespace scalper {
+
+[[nodiscard]] inline std::uint64_t mix64(std::uint64_t x) noexcept {
+  // splitmix64 finaliser: every input bit reaches every output bit.
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
+[[nodiscard]] inline std::uint64_t hash_key(std::uint64_t key) noexcept { return mix64(key); }
+
+// Exchange ids are zero-padded to their fixed size, so hashing all words is exact and
+// branch-free.
+[[nodiscard]] inline std::uint64_t hash_key(const ExchangeOrderId& id) noexcept {
+  static_assert(sizeof(ExchangeOrderId) % 8 == 0);
+  std::uint64_t words[sizeof(ExchangeOrderId) / 8];
+  std::memcpy(words, &id, sizeof id);
+  std::uint64_t h = 0x9e3779b97f4a7c15ull;
+  for (std::uint64_t w : words) h = mix64(h ^ w);
+  return h;
+}
+
+template <class Key>
+class SlotMap {
+ public:
+  static constexpr std::uint32_t kAbsent = ~std::uint32_t{0};
+
+  explicit SlotMap(std::size_t max_keys) {
+    std::size_t cap = 16;
+    while (cap < max_keys * 2) cap *= 2;
+    entries_.resize(cap);
+    mask_ = cap - 1;
+  }
+
+  [[nodiscard]] std::uint32_t find(const Key& key) const noexcept {
+    for (std::size_t i = home(key);; i = (i + 1) & mask_) {
+      const Entry& e = entries_[i];
+      if (e.slot == kAbsent) return kAbsent;
+      if (e.key == key) return e.slot;
+    }
+  }
+
+  void insert(const Key& key, std::uint32_t slot) noexcept {
+    std::size_t i = home(key);
+    while (entries_[i].slot != kAbsent) i = (i + 1) & mask_;
+    entries_[i].key = key;
+    entries_[i].slot = slot;
+  }
+
+  void erase(const Key& key) noexcept {
+    std::size_t i = home(key);
+    for (;; i = (i + 1) & mask_) {
+      if (entries_[i].slot == kAbsent) return;
+      if (entries_[i].key == key) break;
+    }
+    // Backward shift: pull later entries of the cluster into the hole when their home
+    // position does not lie cyclically in (hole, j].
+    std::size_t hole = i;
+    for (std::size_t j = (hole + 1) & mask_; entries_[j].slot != kAbsent; j = (j + 1) & mask_) {
+      const std::size_t h = home(entries_[j].key);
+      const bool stays = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j);
+      if (stays) continue;
+      entries_[hole] = entries_[j];
+      hole = j;
+    }
+    entries_[hole] = Entry{};
+  }
+
+ private:
+  struct Entry {
+    Key key{};
+    std::uint32_t slot = kAbsent;
+  };
+
+  [[nodiscard]] std::size_t home(const Key& key) const noexcept {
+    return static_cast<std::size_t>(hash_key(key)) & mask_;
+  }
+
+  std::vector<Entry> entries_;
+  std::size_t mask_ = 0;
+};
+
+}  // namespace scalper

@@ -1,0 +1,342 @@
+// One named test per row of the original's bug table (seed §5) and per defect we fixed
+// (seed §11.3, ARCHITECTURE §3): each asserts the invariant the fix establishes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine_harness.hpp"
+
+namespace scalper::testing {
+namespace {
+
+using ::testing::ElementsAre;
+
+BotParams loop_params(bool infinite_loop, Side first = Side::Buy) {
+  BotParams p = EventFactory::params("ETH/USDT", first);
+  p.infinite_loop = infinite_loop;
+  return p;
+}
+
+// BUG-001: after any fill on an ACTIVE bot exactly one new order is placed.
+TEST(SeedBug001, ExactlyOneOrderAfterEachFillWithLoopOn) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(loop_params(true));
+  h.fill(h.live_order(bot));
+  ASSERT_EQ(all_of<PlaceOrder>(h.last()).size(), 1u);
+  EXPECT_EQ(all_of<PlaceOrder>(h.last())[0].side, Side::Sell);
+  h.accept(all_of<PlaceOrder>(h.last())[0].order);
+  h.fill(h.live_order(bot));
+  const auto places = all_of<PlaceOrder>(h.last());
+  ASSERT_EQ(places.size(), 1u);
+  EXPECT_EQ(places[0].side, Side::Buy);
+}
+
+TEST(SeedBug001, ExactlyOneOrderAfterEntryFillWithLoopOff) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(loop_params(false));
+  h.fill(h.live_order(bot));
+  EXPECT_EQ(all_of<PlaceOrder>(h.last()).size(), 1u);
+}
+
+// BUG-002: an external cancellation stops the bot, with a warning and an alert.
+TEST(SeedBug002, ExternalCancelAutoStopsWithWarningAndAlert) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId entry = h.live_order(bot);
+  h.cancelled_on_exchange(entry);
+  EXPECT_EQ(h.bot(bot).status, BotStatus::Stopped);
+  EXPECT_THAT(log_texts(h.last()),
+              ElementsAre("Bot stopped automatically - BUY order cancelled on exchange"));
+  EXPECT_EQ(all_of<ActivityLog>(h.last())[0].level, LogLevel::Warning);
+  const auto notes = all_of<Notify>(h.last());
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].kind, NotifyKind::AutoStopped);
+  EXPECT_EQ(notes[0].exchange_id.view(), EngineHarness::exchange_id_of(entry));
+  EXPECT_TRUE(all_of<PlaceOrder>(h.last()).empty());
+}
+
+// RACE: the cancel event of our own update arrives at once; the bot must stay ACTIVE and get
+// exactly one new order. The intent is recorded before the CancelOrder action exists, so the
+// event is processed in the very next step with the intent visible.
+TEST(SeedRace, UpdateCancelEventDoesNotAutoStop) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId first = h.live_order(bot);
+  BotParams p;
+  p.buy_price = dec("3890");
+  h.step(h.events().update(bot, p, kUpdateBuyPrice));
+  const auto cancels = all_of<CancelOrder>(h.last());
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].reason, CancelReason::Update);
+  EXPECT_EQ(h.order(first).cancel_reason, CancelReason::Update);  // recorded with the cancel
+  EXPECT_TRUE(all_of<PlaceOrder>(h.last()).empty());  // the new order waits for the cancel
+  h.cancelled_on_exchange(first);
+  EXPECT_EQ(h.bot(bot).status, BotStatus::Active);
+  EXPECT_THAT(log_texts(h.last()), ElementsAre("Order cancelled for update operation"));
+  const auto places = all_of<PlaceOrder>(h.last());
+  ASSERT_EQ(places.size(), 1u);
+  EXPECT_EQ(places[0].price, dec("3890"));
+  EXPECT_TRUE(all_of<Notify>(h.last()).empty());
+}
+
+TEST(SeedRace, StopCancelEventDoesNotAutoStopOrAlert) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId first = h.live_order(bot);
+  h.step(h.events().stop(bot));
+  EXPECT_THAT(log_texts(h.last()), ElementsAre("Bot stopped and 1 pending order(s) cancelled"));
+  h.cancelled_on_exchange(first);
+  EXPECT_THAT(log_texts(h.last()), ElementsAre("Order cancelled for stop operation"));
+  EXPECT_TRUE(all_of<Notify>(h.last()).empty());
+  EXPECT_EQ(h.bot(bot).status, BotStatus::Stopped);
+}
+
+TEST(SeedRace, DeleteCancelEventRemovesTheBot) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId first = h.live_order(bot);
+  h.step(h.events().remove(bot));
+  EXPECT_THAT(log_texts(h.last()), ElementsAre("Bot deleted for ETH/USDT (1 orders cancelled)"));
+  ASSERT_EQ(all_of<CancelOrder>(h.last()).size(), 1u);
+  EXPECT_NE(h.engine().find_bot(bot), nullptr);  // kept until the exchange confirms
+  h.cancelled_on_exchange(first);
+  EXPECT_EQ(all_of<BotDeleted>(h.last()).size(), 1u);
+  EXPECT_EQ(h.engine().find_bot(bot), nullptr);
+  EXPECT_TRUE(all_of<Notify>(h.last()).empty());
+}
+
+// FINAL_FIX_SUMMARY #3: a final "filled" with filled_quantity 0 is a full fill.
+TEST(SeedQuirk, FilledWithZeroFilledQuantityIsAFullFill) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId entry = h.live_order(bot);
+  h.send(h.report(entry, ExchangeStatus::Filled, "0", "3900"));
+  EXPECT_EQ(h.order(entry).status, OrderStatus::Filled);
+  EXPECT_EQ(h.order(entry).filled_qty, dec("0.01"));
+  const auto places = all_of<PlaceOrder>(h.last());
+  ASSERT_EQ(places.size(), 1u);
+  EXPECT_EQ(places[0].side, Side::Sell);
+  EXPECT_EQ(places[0].quantity, dec("0.01"));
+}
+
+// Duplicate "filled" events are applied once.
+TEST(SeedDuplicateFill, SameFilledEventTwicePlacesOneOrder) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId entry = h.live_order(bot);
+  const ExchangeOrder filled = h.report(entry, ExchangeStatus::Filled, "0.01", "3900");
+  h.send(filled);
+  EXPECT_EQ(all_of<PlaceOrder>(h.last()).size(), 1u);
+  h.send(filled);
+  EXPECT_TRUE(h.last().empty());
+  EXPECT_EQ(h.bot(bot).position, dec("0.01"));
+  EXPECT_EQ(h.engine().counters().duplicate_updates, 1u);
+}
+
+// Fills of STOPPED or ERROR bots never place orders (but are recorded).
+TEST(SeedFillOnStoppedBot, LateFillAfterStopPlacesNothing) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId entry = h.live_order(bot);
+  h.step(h.events().stop(bot));
+  h.fill(entry);
+  EXPECT_TRUE(all_of<PlaceOrder>(h.last()).empty());
+  EXPECT_EQ(h.bot(bot).position, dec("0.01"));
+  EXPECT_THAT(log_texts(h.last()),
+              ElementsAre("BUY order filled at $3900.0 while bot is STOPPED: no new order placed",
+                          "Open position of 0.01 left on ETH/USDT"));
+}
+
+// 7.11: update re-places the opposite of the last fill's side, at the new price.
+TEST(SeedUpdateSide, AfterBuyFillUpdatePlacesSellAtNewSellPrice) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId exit = h.fill_and_accept_next(bot);
+  BotParams p;
+  p.sell_price = dec("3960");
+  h.step(h.events().update(bot, p, kUpdateSellPrice));
+  h.cancelled_on_exchange(exit);
+  const auto places = all_of<PlaceOrder>(h.last());
+  ASSERT_EQ(places.size(), 1u);
+  EXPECT_EQ(places[0].side, Side::Sell);
+  EXPECT_EQ(places[0].price, dec("3960"));
+  h.accept(places[0].order);
+  EXPECT_THAT(log_texts(h.last()), ElementsAre("New sell order placed at $3960.0"));
+}
+
+TEST(SeedUpdateSide, WithNoFillUpdatePlacesFirstSide) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params("ETH/USDT", Side::Sell));
+  const OrderId entry = h.live_order(bot);
+  BotParams p;
+  p.sell_price = dec("3970");
+  h.step(h.events().update(bot, p, kUpdateSellPrice));
+  h.cancelled_on_exchange(entry);
+  const auto places = all_of<PlaceOrder>(h.last());
+  ASSERT_EQ(places.size(), 1u);
+  EXPECT_EQ(places[0].side, Side::Sell);
+  EXPECT_EQ(places[0].price, dec("3970"));
+}
+
+// 7.7: delete cancels the exchange order first.
+TEST(SeedDelete, DeleteCancelsThePendingOrder) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId entry = h.live_order(bot);
+  h.step(h.events().remove(bot));
+  const auto cancels = all_of<CancelOrder>(h.last());
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].order, entry);
+  EXPECT_EQ(cancels[0].reason, CancelReason::Delete);
+}
+
+// 7.5: stop cancels on the exchange.
+TEST(SeedStop, StopCancelsOnTheExchange) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  h.step(h.events().stop(bot));
+  ASSERT_EQ(all_of<CancelOrder>(h.last()).size(), 1u);
+  EXPECT_EQ(all_of<CancelOrder>(h.last())[0].exchange_id.view(),
+            EngineHarness::exchange_id_of(all_of<CancelOrder>(h.last())[0].order));
+}
+
+// §11.3 defect 2: start on an ACTIVE bot is a no-op, never a second order.
+TEST(SeedStartTwice, StartOnActiveBotIsANoOp) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  h.step(h.events().start(bot));
+  EXPECT_TRUE(all_of<PlaceOrder>(h.last()).empty());
+  const auto r = all_of<CommandResult>(h.last());
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, CommandStatus::NoOp);
+}
+
+// §11.3 defect 3: emergency stop cancels every live order.
+TEST(SeedEmergencyStop, StopAllCancelsEveryLiveOrder) {
+  EngineHarness h;
+  const BotId a = h.create_bot(EventFactory::params("ETH/USDT"));
+  const BotId b = h.create_bot(EventFactory::params("BTC/USDT", Side::Buy, "0.001", "60000",
+                                                    "61000"));
+  h.step(h.events().stop_all());
+  EXPECT_EQ(all_of<CancelOrder>(h.last()).size(), 2u);
+  EXPECT_EQ(h.bot(a).status, BotStatus::Stopped);
+  EXPECT_EQ(h.bot(b).status, BotStatus::Stopped);
+  const auto logs = all_of<ActivityLog>(h.last());
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(text_of(logs[0]), "Emergency stop - All bots stopped");
+  EXPECT_EQ(logs[0].level, LogLevel::Error);
+  EXPECT_FALSE(logs[0].bot.valid());
+  EXPECT_EQ(all_of<CommandResult>(h.last())[0].count, 2u);
+}
+
+// §11.3 defect 9: an update's cancelled order fills anyway: one live order, never two.
+TEST(SeedLateFill, FillAfterUpdateCancelLeavesOneLiveOrder) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId entry = h.live_order(bot);
+  BotParams p;
+  p.sell_price = dec("3980");
+  h.step(h.events().update(bot, p, kUpdateSellPrice));
+  EXPECT_TRUE(all_of<PlaceOrder>(h.last()).empty());
+  h.fill(entry, "3900");  // it filled before the cancel reached the book
+  const auto places = all_of<PlaceOrder>(h.last());
+  ASSERT_EQ(places.size(), 1u);
+  EXPECT_EQ(places[0].side, Side::Sell);
+  EXPECT_EQ(places[0].price, dec("3980"));  // the exit uses the updated price
+  EXPECT_EQ(h.bot(bot).live_order, places[0].order);
+}
+
+// §11.3 defect 6: rejected orders move the bot to ERROR with an alert.
+TEST(SeedRejected, StreamRejectionMovesBotToError) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  h.send(h.report(h.live_order(bot), ExchangeStatus::Rejected, "0"));
+  EXPECT_EQ(h.bot(bot).status, BotStatus::Error);
+  ASSERT_EQ(all_of<Notify>(h.last()).size(), 1u);
+  EXPECT_EQ(all_of<Notify>(h.last())[0].kind, NotifyKind::BotError);
+}
+
+// §11.3 defect 7: a failed opposite placement is an error with an alert, not a silent stall.
+TEST(SeedOppositeFailed, DefinitiveRejectionMovesBotToErrorWithAlert) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  h.fill(h.live_order(bot));
+  const OrderId exit = all_of<PlaceOrder>(h.last())[0].order;
+  h.step(h.events().rejected(exit, "Insufficient margin"));
+  EXPECT_EQ(h.bot(bot).status, BotStatus::Error);
+  EXPECT_THAT(log_texts(h.last()),
+              ElementsAre("Failed to place opposite SELL order: Insufficient margin"));
+  EXPECT_EQ(all_of<Notify>(h.last()).size(), 1u);
+}
+
+// §11.3 defect 8: sell > buy is re-checked on update.
+TEST(SeedUpdateValidation, UpdateRejectsSellNotAboveBuy) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  BotParams p;
+  p.sell_price = dec("3900");
+  h.step(h.events().update(bot, p, kUpdateSellPrice));
+  const auto r = all_of<CommandResult>(h.last());
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, CommandStatus::Invalid);
+  EXPECT_EQ(r[0].text.view(), "sell_price must be greater than buy_price");
+  EXPECT_EQ(h.bot(bot).sell_price, dec("3950"));
+  EXPECT_TRUE(all_of<CancelOrder>(h.last()).empty());
+}
+
+// §11.3 defect 8: an update that changes no trading field keeps the live order.
+TEST(SeedUpdateNoChurn, LoopToggleKeepsTheLiveOrder) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  const OrderId entry = h.live_order(bot);
+  BotParams p;
+  p.infinite_loop = false;
+  h.step(h.events().update(bot, p, kUpdateInfiniteLoop));
+  EXPECT_TRUE(all_of<CancelOrder>(h.last()).empty());
+  EXPECT_EQ(h.live_order(bot), entry);
+  EXPECT_FALSE(h.bot(bot).infinite_loop);
+}
+
+// §11.3 defect 10 is the codec's; §4.7: infinite_loop=false stops after one full cycle.
+TEST(SeedInfiniteLoop, LoopOffStopsAfterOneCycle) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(loop_params(false));
+  h.fill_and_accept_next(bot);
+  h.fill(h.live_order(bot));
+  EXPECT_TRUE(all_of<PlaceOrder>(h.last()).empty());
+  EXPECT_EQ(h.bot(bot).status, BotStatus::Stopped);
+  EXPECT_EQ(h.bot(bot).total_trades, 1u);
+  EXPECT_THAT(log_texts(h.last()),
+              ElementsAre("SELL order filled at $3950.0",
+                          "Trading cycle completed! PnL: $0.50 | Total PnL: $0.50",
+                          "Cycle completed and infinite loop is off: bot stopped"));
+}
+
+// §4.6 / decision 4: PnL from the real fills, minus fees, counted when the exit fills.
+TEST(SeedCyclePnl, BuyFirstCycleUsesRealFillsAndFees) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params());
+  h.fill_and_accept_next(bot, "3899.5", "0.0195");  // entry filled better than the limit
+  EXPECT_EQ(h.bot(bot).total_trades, 0u);            // no cycle on the entry
+  h.fill(h.live_order(bot), "3950.5", "0.0197");
+  // (3950.5 − 3899.5) × 0.01 − 0.0195 − 0.0197 = 0.51 − 0.0392 = 0.4708
+  EXPECT_EQ(h.bot(bot).pnl, dec("0.4708"));
+  EXPECT_EQ(h.bot(bot).total_trades, 1u);
+  const auto cycles = all_of<CycleCompleted>(h.last());
+  ASSERT_EQ(cycles.size(), 1u);
+  EXPECT_EQ(cycles[0].fees, dec("0.0392"));
+}
+
+TEST(SeedCyclePnl, SellFirstCycleCountsWhenTheBuyFills) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params("ETH/USDT", Side::Sell));
+  h.fill_and_accept_next(bot, "3950");  // short opens: the original counted a cycle here
+  EXPECT_EQ(h.bot(bot).total_trades, 0u);
+  EXPECT_EQ(h.bot(bot).position, dec("-0.01"));
+  h.fill(h.live_order(bot), "3900");
+  EXPECT_EQ(h.bot(bot).total_trades, 1u);
+  EXPECT_EQ(h.bot(bot).pnl, dec("0.5"));
+  EXPECT_TRUE(h.bot(bot).position.is_zero());
+}
+
+}  // namespace
+}  // namespace scalper::testing
