@@ -9,8 +9,11 @@ namespace {
 __extension__ using Int128 = __int128;  // GCC/Clang builtin: exact products of two int64s
 
 constexpr std::uint64_t kMagnitudeLimit = std::uint64_t{1} << 63;  // |INT64_MIN|
-// Exponents beyond this only make sense for zero; refusing them early bounds every loop.
-constexpr int kMaxExponent = 1'000'000;
+// The exponent saturates here. The bound is beyond any text length, so a saturated exponent
+// still puts every digit of a non-zero number above 10^19 or below 10^-1 of raw: the answer
+// (overflow, or zero with rounding) is the one the true exponent would give. Digit loops are
+// bounded by the text; the scale-up loop by overflow after 19 steps.
+constexpr std::int64_t kExponentLimit = 1'000'000'000'000'000;
 
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
@@ -84,7 +87,7 @@ DecimalStatus parse_decimal(std::string_view text, Decimal& out, Rounding roundi
     frac_end = i;
   }
   if (int_end == int_begin && frac_end == frac_begin) return DecimalStatus::BadSyntax;
-  long exponent = 0;
+  std::int64_t exponent = 0;
   if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
     ++i;
     bool exp_negative = false;
@@ -94,7 +97,7 @@ DecimalStatus parse_decimal(std::string_view text, Decimal& out, Rounding roundi
     }
     if (i == text.size() || !is_digit(text[i])) return DecimalStatus::BadSyntax;
     while (i < text.size() && is_digit(text[i])) {
-      if (exponent < kMaxExponent) exponent = exponent * 10 + (text[i] - '0');
+      if (exponent < kExponentLimit) exponent = exponent * 10 + (text[i] - '0');
       ++i;
     }
     if (exp_negative) exponent = -exponent;
@@ -109,7 +112,7 @@ DecimalStatus parse_decimal(std::string_view text, Decimal& out, Rounding roundi
     return static_cast<unsigned>(c - '0');
   };
   // Place of digit j in raw units is 10^(k + total - 1 - j), where:
-  const long k = exponent + Decimal::kScale - static_cast<long>(frac_len);
+  const std::int64_t k = exponent + Decimal::kScale - static_cast<std::int64_t>(frac_len);
 
   std::uint64_t acc = 0;
   std::size_t j = 0;
@@ -119,22 +122,22 @@ DecimalStatus parse_decimal(std::string_view text, Decimal& out, Rounding roundi
     out = Decimal{};
     return DecimalStatus::Ok;
   }
-  if (exponent >= kMaxExponent) return DecimalStatus::Overflow;
-  // Digits at place >= 0: those with index j <= k + total - 1.
-  const long last_kept = k + static_cast<long>(total) - 1;  // index of the 10^0 digit
-  for (; j < total && static_cast<long>(j) <= last_kept; ++j) {
+  // Digits at place >= 0: those with index j <= k + total - 1 (the index of the 10^0 digit).
+  const std::int64_t last_kept = k + static_cast<std::int64_t>(total) - 1;
+  for (; j < total && static_cast<std::int64_t>(j) <= last_kept; ++j) {
     if (!push_digit(acc, digit_at(j))) return DecimalStatus::Overflow;
   }
   // Scale up when every digit was kept and the exponent asks for more.
-  for (long p = 0; p < k; ++p) {
+  for (std::int64_t p = 0; p < k; ++p) {
     if (!push_digit(acc, 0)) return DecimalStatus::Overflow;
   }
   // Dropped digits: round or refuse.
   if (j < total) {
     unsigned first = 0;
     bool sticky = false;
-    // When last_kept < -1, zeros stand between the kept digits and the first digit here.
-    if (last_kept + 1 == static_cast<long>(j)) {
+    // The 10^-1 digit decides the rounding. When it is not the next digit here, it is a zero:
+    // implied by the exponent (last_kept < -1) or skipped as a leading zero.
+    if (last_kept + 1 == static_cast<std::int64_t>(j)) {
       first = digit_at(j++);
     }
     for (; j < total; ++j) sticky |= digit_at(j) != 0;
@@ -148,13 +151,24 @@ DecimalStatus parse_decimal(std::string_view text, Decimal& out, Rounding roundi
     }
   }
   if (acc == kMagnitudeLimit && !negative) return DecimalStatus::Overflow;
-  const std::int64_t raw = negative ? static_cast<std::int64_t>(std::uint64_t{0} - acc)
-                                    : static_cast<std::int64_t>(acc);
+  const std::int64_t raw =
+      negative ? static_cast<std::int64_t>(std::uint64_t{0} - acc) : static_cast<std::int64_t>(acc);
   out = Decimal::from_raw(raw);
   return DecimalStatus::Ok;
 }
 
 bool mul_checked(Decimal a, Decimal b, Decimal& out) noexcept {
+  std::int64_t small = 0;
+  if (!__builtin_mul_overflow(a.raw(), b.raw(), &small)) {
+    // Fast path (price × quantity of real orders lands here): a 64-bit division by a constant
+    // is a multiply, where the 128-bit one below is a library call.
+    std::int64_t q = small / Decimal::kOne;
+    const std::int64_t r = small % Decimal::kOne;
+    const std::int64_t twice = (r < 0 ? -r : r) * 2;
+    if (twice > Decimal::kOne || (twice == Decimal::kOne && (q & 1) != 0)) q += small < 0 ? -1 : 1;
+    out = Decimal::from_raw(q);
+    return true;
+  }
   const Int128 product = static_cast<Int128>(a.raw()) * b.raw();
   return narrow_div(product, Decimal::kOne, out);
 }

@@ -2,12 +2,18 @@
 //
 // Layout (little-endian, as the machines that write and read it):
 //   header  : magic "SCLPJRNL" (8) | version u16 | header_size u16 | reserved u32
-//             | EngineConfig record (length-prefixed, see below)
+//             | EngineConfig record: length u32 | crc32c u32 | the config, field by field
+//               (EngineConfig has padding, so never its raw bytes; journal.cpp lists them)
 //   record* : length u32 (bytes after this field) | crc32c u32 (of everything after it)
 //             | seq u64 | mono_ns i64 | wall_ns i64 | kind u16 | reserved u16 | payload
 // The payload is the event alternative's bytes (events have no padding, so this is exact).
-// A torn last record (crash mid-write) reads as the end of the journal, reported as such;
-// a bad CRC anywhere else is corruption.
+// Decoding accepts only what encoding writes: exact sizes, reserved and padding bytes zero,
+// enums in range, bools 0/1, FixedStrings within capacity and zero-filled; so a decoded Event
+// is safe to hand to Engine::step and re-encodes to the same bytes.
+// A torn last record (crash mid-write: fewer bytes than its length, with a length that fits
+// its kind) reads as TornTail; an empty input as End. A bad CRC is BadCrc wherever it is:
+// whether a bad last record is a crash or corruption is the reader's call (scalper-replay
+// treats it as torn).
 //
 // Threading: pure functions over caller buffers. Allocation: none.
 #pragma once
