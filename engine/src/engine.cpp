@@ -13,6 +13,7 @@
 #include "scalper/engine/engine.hpp"
 
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "slot_map.hpp"
@@ -21,6 +22,14 @@ namespace scalper {
 namespace {
 
 constexpr std::uint32_t kNone = ~std::uint32_t{0};
+// Order slots per bot: one live order plus recent terminal ones kept for duplicate detection.
+constexpr std::uint32_t kOrdersPerBot = 4;
+// OrderId = serial << kOrderSlotBits | slot: unique for the journal's life, and its own index.
+constexpr unsigned kOrderSlotBits = 24;
+constexpr std::uint64_t kOrderSlotMask = (std::uint64_t{1} << kOrderSlotBits) - 1;
+// How far the exchange's clock may run behind ours when matching an unknown-outcome order.
+constexpr std::int64_t kAdoptClockSkewMs = 2'000;
+constexpr std::uint32_t kMaxBots = (std::uint32_t{1} << kOrderSlotBits) / kOrdersPerBot;
 // Actions one ordinary event can produce: a fill with its cycle, logs, notifications, the next
 // placement and the records it touched stay well under this.
 constexpr std::size_t kEventActionBound = 32;
@@ -49,6 +58,7 @@ struct Bot {
   std::uint64_t timer_generation = 0;
   std::uint64_t dirty_step = 0;
   std::uint32_t place_attempts = 0;  // consecutive failed placements
+  std::uint32_t next_order_in_ring = 0;
   OrderOrigin next_origin = OrderOrigin::Create;
   bool used = false;
   bool want_order = false;     // ACTIVE and wants a live order once nothing blocks it
@@ -60,10 +70,13 @@ struct Order {
   OrderRecord rec;
   Decimal notional;            // Σ fill quantity × price
   std::uint64_t dirty_step = 0;
-  std::uint64_t unknown_since_request = 0;  // first listing that can settle an unknown outcome
+  // The first listing that must show this order (asked for after the exchange had it, or after
+  // its outcome became unknown); listings from then on that do not show it count as misses.
+  std::uint64_t listable_since_request = 0;
   std::uint64_t last_listed_request = 0;
+  std::uint64_t index_hash = 0;   // hash_key(exchange_id), when mapped
   std::uint32_t bot_slot = kNone;
-  std::uint32_t unknown_misses = 0;
+  std::uint32_t listing_misses = 0;
   bool used = false;
   bool mapped = false;         // exchange id in the index
 };
@@ -130,15 +143,24 @@ class EarlyUpdates {
 
 }  // namespace
 
+// Bounds the configuration to what the tables can address; a journal header is checked against
+// tighter limits before it gets here.
+static EngineConfig bounded(EngineConfig c) noexcept {
+  if (c.max_bots == 0) c.max_bots = 1;
+  if (c.max_bots > kMaxBots) c.max_bots = kMaxBots;
+  return c;
+}
+
 struct Engine::State {
-  explicit State(const EngineConfig& c)
+  explicit State(const EngineConfig& requested)
+      : State(bounded(requested), 0) {}
+  State(const EngineConfig& c, int)
       : config(c),
         bots(c.max_bots),
         bot_index(c.max_bots),
-        orders(order_capacity(c)),
-        order_index(order_capacity(c)),
-        exchange_index(order_capacity(c)),
-        terminal_fifo(order_capacity(c)),
+        orders(std::size_t{c.max_bots} * kOrdersPerBot),
+        exchange_index(std::size_t{c.max_bots} * kOrdersPerBot),
+        forgotten(std::size_t{c.max_bots} * kOrdersPerBot, 0),
         early(c.early_update_capacity) {
     free_bots.reserve(c.max_bots);
     for (std::uint32_t i = c.max_bots; i > 0; --i) free_bots.push_back(i - 1);
@@ -146,11 +168,6 @@ struct Engine::State {
     dirty_orders.reserve(orders.size());
   }
 
-  static std::size_t order_capacity(const EngineConfig& c) noexcept {
-    // One non-terminal order per bot; the rest keep recent terminal orders recognisable, so
-    // a repeated "filled" for them is a counted duplicate, not an unknown order.
-    return std::size_t{c.max_bots} * 4 + 16;
-  }
 
   // ---- configuration and tables ---------------------------------------------------------
   EngineConfig config;
@@ -159,20 +176,22 @@ struct Engine::State {
   SlotMap<std::uint64_t> bot_index;
   std::uint32_t bot_count = 0;
 
+  // Bot slot b owns order slots [b × kOrdersPerBot, (b + 1) × kOrdersPerBot), used in turn: a
+  // new order takes the bot's oldest, which is terminal (only the newest can be live). Keeping
+  // a bot's orders together keeps them in cache, and its last few terminal orders stay
+  // recognisable, so a repeated "filled" is a counted duplicate, not an unknown order.
   std::vector<Order> orders;
-  std::uint32_t orders_never_used = 0;    // slots [orders_never_used, size) are fresh
-  SlotMap<std::uint64_t> order_index;
-  SlotMap<ExchangeOrderId> exchange_index;
-  // Terminal orders, oldest first: recycled when no fresh slot is left.
-  std::vector<std::uint32_t> terminal_fifo;
-  std::size_t fifo_head = 0;
-  std::size_t fifo_size = 0;
+  TaggedIndex exchange_index;
+  // Hashes of exchange ids whose orders were recycled, newest last. An order whose placement
+  // outcome is unknown must never be matched to one of these: its fill was applied already.
+  std::vector<std::uint64_t> forgotten;
+  std::size_t forgotten_next = 0;
 
   VenueState venues[kVenueCount];
   EarlyUpdates early;
 
   std::uint64_t next_bot_id = 1;
-  std::uint64_t next_order_id = 1;
+  std::uint64_t next_order_serial = 1;
   std::uint64_t next_request_id = 1;
   std::uint64_t last_seq = 0;
   EngineCounters counters;
@@ -237,9 +256,9 @@ struct Engine::State {
     dirty_orders.push_back(slot);
   }
   void flush_dirty() {
-    for (std::uint32_t slot : dirty_orders) out->emplace<OrderChanged>().order = orders[slot].rec;
+    for (std::uint32_t slot : dirty_orders) out->emplace<OrderChanged>(orders[slot].rec);
     for (std::uint32_t slot : dirty_bots) {
-      if (bots[slot].used) out->emplace<BotChanged>().bot = bots[slot].rec;
+      if (bots[slot].used) out->emplace<BotChanged>(bots[slot].rec);
     }
     dirty_orders.clear();
     dirty_bots.clear();
@@ -251,13 +270,17 @@ struct Engine::State {
     const std::uint32_t slot = bot_index.find(id.value);
     return slot == SlotMap<std::uint64_t>::kAbsent ? kNone : slot;
   }
+  // Our order ids carry their slot in the low bits (see pump), so no index is needed.
   std::uint32_t order_slot(OrderId id) const noexcept {
-    const std::uint32_t slot = order_index.find(id.value);
-    return slot == SlotMap<std::uint64_t>::kAbsent ? kNone : slot;
+    const std::uint64_t slot = id.value & kOrderSlotMask;
+    if (slot >= orders.size()) return kNone;
+    const Order& o = orders[slot];
+    return o.used && o.rec.id == id ? static_cast<std::uint32_t>(slot) : kNone;
   }
   std::uint32_t exchange_slot(const ExchangeOrderId& id) const noexcept {
-    const std::uint32_t slot = exchange_index.find(id);
-    return slot == SlotMap<ExchangeOrderId>::kAbsent ? kNone : slot;
+    const std::uint32_t slot = exchange_index.find(
+        hash_key(id), [&](std::uint32_t s) { return orders[s].rec.exchange_id == id; });
+    return slot == TaggedIndex::kAbsent ? kNone : slot;
   }
 
   // ======================================================================= output helpers ====
@@ -312,17 +335,31 @@ struct Engine::State {
 
   // ============================================================================ orders ====
 
-  std::uint32_t allocate_order_slot() {
-    if (orders_never_used < orders.size()) return orders_never_used++;
-    // Recycle the oldest terminal order. There is always one: at most one order per bot is
-    // non-terminal and the pool holds four per bot.
-    const std::uint32_t slot = terminal_fifo[fifo_head];
-    fifo_head = (fifo_head + 1) % terminal_fifo.size();
-    --fifo_size;
+  // A fill usually places the bot's next order: start the cache misses that will cost (the
+  // bot, its next ring slot, that slot's old index entry) now, in parallel, instead of one
+  // after another. Hints only: no effect on behaviour.
+  void prefetch_for_next_order(std::uint32_t bslot) const noexcept {
+    const Bot& b = bots[bslot];
+    __builtin_prefetch(&b);
+    __builtin_prefetch(reinterpret_cast<const char*>(&b) + 64);
+    __builtin_prefetch(reinterpret_cast<const char*>(&b) + 128);
+    const Order& next = orders[bslot * kOrdersPerBot + b.next_order_in_ring];
+    __builtin_prefetch(&next);
+    if (next.mapped) exchange_index.prefetch(next.index_hash);
+  }
+
+  // The bot's next order slot in turn. Its previous occupant is terminal: a bot has one
+  // non-terminal order at most, and it is the newest.
+  std::uint32_t allocate_order_slot(Bot& b, std::uint32_t bslot) {
+    const std::uint32_t slot = bslot * kOrdersPerBot + b.next_order_in_ring;
+    b.next_order_in_ring = (b.next_order_in_ring + 1) % kOrdersPerBot;
     Order& old = orders[slot];
-    order_index.erase(old.rec.id.value);
-    if (old.mapped) exchange_index.erase(old.rec.exchange_id);
-    old = Order{};
+    if (old.mapped) {
+      exchange_index.erase(old.index_hash, slot);
+      forgotten[forgotten_next] = old.index_hash;
+      forgotten_next = (forgotten_next + 1) % forgotten.size();
+    }
+    std::construct_at(&old);  // in place: a temporary would be zeroed, then copied
     return slot;
   }
 
@@ -336,8 +373,6 @@ struct Engine::State {
     o.rec.status = status;
     touch_order(slot);
     if (is_terminal(status)) {
-      terminal_fifo[(fifo_head + fifo_size) % terminal_fifo.size()] = slot;
-      ++fifo_size;
       Bot& b = bots[o.bot_slot];
       if (b.live_slot == slot) {
         b.live_slot = kNone;
@@ -351,7 +386,10 @@ struct Engine::State {
     Order& o = orders[slot];
     o.rec.exchange_id = id;
     if (!id.empty() && exchange_slot(id) == kNone) {
-      exchange_index.insert(id, slot);
+      const std::uint64_t hash = hash_key(id);
+      exchange_index.insert(hash, slot);
+      o.index_hash = hash;
+      o.listable_since_request = next_request_id;
       o.mapped = true;
     }
   }
@@ -373,11 +411,11 @@ struct Engine::State {
                            : (b.rec.position.is_positive() ? Side::Sell : Side::Buy);
     const Decimal qty = flat ? b.rec.quantity : abs(b.rec.position);
 
-    const std::uint32_t slot = allocate_order_slot();
+    const std::uint32_t slot = allocate_order_slot(b, bslot);
     Order& o = orders[slot];
     o.used = true;
     o.bot_slot = bslot;
-    o.rec.id = OrderId{next_order_id++};
+    o.rec.id = OrderId{(next_order_serial++ << kOrderSlotBits) | slot};
     o.rec.bot = b.rec.id;
     o.rec.symbol = b.rec.ticker;
     o.rec.side = side;
@@ -388,7 +426,6 @@ struct Engine::State {
     o.rec.leverage = b.rec.leverage;
     o.rec.created_wall_ns = ev->wall_ns;
     o.rec.status = OrderStatus::Open;  // placeholder so set_status counts PendingNew once
-    order_index.insert(o.rec.id.value, slot);
     set_status(slot, OrderStatus::PendingNew);
 
     b.live_slot = slot;
@@ -422,10 +459,12 @@ struct Engine::State {
       case OrderStatus::PartiallyFilled:
         emit_cancel(slot);
         break;
+      case OrderStatus::PendingCancel:
+        emit_cancel(slot);  // asked again: the first may have been lost; a repeat is harmless
+        break;
       case OrderStatus::PendingNew:
       case OrderStatus::Unknown:
-      case OrderStatus::PendingCancel:
-        break;  // cancelled when accepted or found; already on its way
+        break;  // cancelled when accepted or found
       case OrderStatus::Filled:
       case OrderStatus::Cancelled:
       case OrderStatus::Rejected:
@@ -866,8 +905,8 @@ struct Engine::State {
     }
     Order& o = orders[slot];
     set_status(slot, OrderStatus::Unknown);
-    o.unknown_since_request = next_request_id;
-    o.unknown_misses = 0;
+    o.listable_since_request = next_request_id;
+    o.listing_misses = 0;
     ActivityLog& l = log(&bots[o.bot_slot], LogLevel::Warning, LogKind::OutcomeUnknown);
     l.side = o.rec.side;
     l.a = o.rec.price;
@@ -901,7 +940,7 @@ struct Engine::State {
       const std::uint32_t adopted = adopt(r);
       if (adopted != kNone) return adopted;
     }
-    if (v.pending_new > 0 && r.status != ExchangeStatus::Rejected) {
+    if (v.pending_new > 0) {
       early.push(r);
       ++counters.early_updates;
       return kNone;
@@ -911,20 +950,38 @@ struct Engine::State {
   }
 
   // CoinDCX has no client order id: an order whose placement outcome is unknown is the oldest
-  // such order with the same venue, symbol, side, price and quantity.
+  // such order with the same venue, symbol, side, price and quantity, created on the exchange
+  // no earlier than we sent it (less clock skew). The time check keeps an old, forgotten order
+  // of the same shape (the previous entry of a looping bot) from being taken for the new one.
   std::uint32_t adopt(const ExchangeOrder& r) {
-    if (r.status == ExchangeStatus::Rejected) return kNone;
+    if (r.status == ExchangeStatus::Rejected || r.exchange_ts_ms <= 0) return kNone;
     std::uint32_t best = kNone;
-    for (std::uint32_t slot = 0; slot < orders_never_used; ++slot) {
+    for (std::uint32_t slot = 0; slot < orders.size(); ++slot) {
       const Order& o = orders[slot];
       if (!o.used || o.rec.status != OrderStatus::Unknown || o.rec.venue != r.venue) continue;
       if (!(o.rec.symbol == r.symbol) || o.rec.side != r.side || o.rec.price != r.price ||
           o.rec.quantity != r.total_qty) {
         continue;
       }
+      if (r.exchange_ts_ms + kAdoptClockSkewMs < o.rec.created_wall_ns / 1'000'000) continue;
       if (best == kNone || o.rec.id < orders[best].rec.id) best = slot;
     }
     if (best == kNone) return kNone;
+    // One of our own placements of the same shape still awaits its REST answer: the listed
+    // order may be that one (two bots with the same definition). Let the answer name it first.
+    const Order& chosen = orders[best];
+    for (std::uint32_t slot = 0; slot < orders.size(); ++slot) {
+      const Order& o = orders[slot];
+      if (o.used && o.rec.status == OrderStatus::PendingNew && o.rec.venue == r.venue &&
+          o.rec.symbol == chosen.rec.symbol && o.rec.side == chosen.rec.side &&
+          o.rec.price == chosen.rec.price && o.rec.quantity == chosen.rec.quantity) {
+        return kNone;
+      }
+    }
+    const std::uint64_t hash = hash_key(r.exchange_id);
+    for (std::uint64_t h : forgotten) {
+      if (h == hash) return kNone;  // an order of ours, settled and recycled: not this one
+    }
     map_exchange_id(best, r.exchange_id);
     set_status(best, OrderStatus::Open);
     ++venues[static_cast<std::size_t>(r.venue)].resolved;
@@ -942,9 +999,13 @@ struct Engine::State {
     const std::uint32_t slot = resolve_report(r);
     if (slot == kNone) return;
     Order& o = orders[slot];
-    if (listing != 0) o.last_listed_request = listing;
+    if (listing != 0) {
+      o.last_listed_request = listing;
+      o.listing_misses = 0;
+    }
     if (is_terminal(o.rec.status)) { ++counters.duplicate_updates; return; }
     const std::uint32_t bslot = o.bot_slot;
+    prefetch_for_next_order(bslot);
 
     Decimal filled = r.filled_qty;
     // CoinDCX sends filled_quantity 0 on some final "filled" events (seed §4.5 quirk).
@@ -979,6 +1040,8 @@ struct Engine::State {
         if (o.rec.filled_qty.is_positive() && o.rec.status == OrderStatus::Open) {
           set_status(slot, OrderStatus::PartiallyFilled);
         }
+        // Listed as still open although we asked to cancel it: the cancel was lost or failed.
+        if (listing != 0 && o.rec.status == OrderStatus::PendingCancel) emit_cancel(slot);
         if (!delta.is_positive()) ++counters.duplicate_updates;
         break;
       case ExchangeStatus::Filled:
@@ -1018,10 +1081,16 @@ struct Engine::State {
     }
     o.rec.filled_qty = filled;
     o.notional += delta_notional;
-    Decimal avg;
-    if (div_checked(o.notional, filled, avg)) o.rec.avg_price = avg;
     Decimal fill_price = o.rec.price;
-    if (!div_checked(delta_notional, delta, fill_price)) fill_price = o.rec.price;
+    if (delta == filled && r.avg_price.is_positive()) {
+      // The order's first fill (usually its only one): both averages are the reported one.
+      o.rec.avg_price = r.avg_price;
+      fill_price = r.avg_price;
+    } else {
+      Decimal avg;
+      if (div_checked(o.notional, filled, avg)) o.rec.avg_price = avg;
+      if (!div_checked(delta_notional, delta, fill_price)) fill_price = o.rec.price;
+    }
     touch_order(slot);
 
     if (o.rec.side == Side::Buy) {
@@ -1059,7 +1128,17 @@ struct Engine::State {
     Bot& b = bots[bslot];
     if (!b.rec.position.is_zero() || b.cycle_buy_qty.is_zero()) return false;
     const Decimal pnl = b.cycle_sell_notional - b.cycle_buy_notional - b.cycle_fees;
-    b.rec.pnl += pnl;
+    Decimal total;
+    if (!add_checked(b.rec.pnl, pnl, total)) {
+      // Beyond ±92e9 quote units: refuse to wrap; the operator must look at this bot.
+      b.rec.status = BotStatus::Error;
+      b.want_order = false;
+      touch_bot(bslot);
+      log(&b, LogLevel::Error, LogKind::PnlOutOfRange).a = pnl;
+      reset_cycle(b);
+      return false;
+    }
+    b.rec.pnl = total;
     ++b.rec.total_trades;
     touch_bot(bslot);
 
@@ -1085,11 +1164,15 @@ struct Engine::State {
     n.total_pnl = b.rec.pnl;
     n.count = b.rec.total_trades;
 
+    reset_cycle(b);
+    return true;
+  }
+
+  static void reset_cycle(Bot& b) noexcept {
     b.cycle_buy_qty = Decimal{};
     b.cycle_buy_notional = Decimal{};
     b.cycle_sell_notional = Decimal{};
     b.cycle_fees = Decimal{};
-    return true;
   }
 
   void on_filled(std::uint32_t bslot, std::uint32_t oslot) {
@@ -1135,8 +1218,8 @@ struct Engine::State {
       log(&b, LogLevel::Info, LogKind::SystemCancelled).reason = o.rec.cancel_reason;
       if (b.deleting) return finish_delete(bslot);
       // Updated (or stopped and started again) meanwhile: the held placement goes out now.
-      if (b.rec.status == BotStatus::Active) pump(bslot);
-      else warn_open_position(b);
+      // (A stop already warned about any open position.)
+      pump(bslot);
       return;
     }
     if (b.deleting) return finish_delete(bslot);
@@ -1200,7 +1283,7 @@ struct Engine::State {
 
   void on(const ReconcileEnd& e) {
     VenueState& v = venues[static_cast<std::size_t>(e.venue)];
-    settle_unknown_outcomes(e.venue, e.request_id);
+    settle_unlisted(e.venue, e.request_id);
     if (e.request_id != v.connect_request || v.link != VenueLink::Reconciling) return;
     v.link = VenueLink::Live;
     ActivityLog& l = log(nullptr, LogLevel::Info, LogKind::Reconciled);
@@ -1213,32 +1296,45 @@ struct Engine::State {
     }
   }
 
-  // An order with an unknown outcome that a listing (asked for after it went unknown) does not
-  // show may still be in flight: look once more after a delay, and only then call it not
-  // placed and place again.
-  void settle_unknown_outcomes(Venue venue, std::uint64_t request) {
-    VenueState& v = venues[static_cast<std::size_t>(venue)];
-    if (v.unknown_orders == 0) return;
-    for (std::uint32_t slot = 0; slot < orders_never_used; ++slot) {
+  // A listing names every open order of the venue and the recently closed ones. An order of
+  // ours that a listing asked for after the exchange had it does not show may still be in
+  // flight: look once more after a delay, then settle it:
+  //   outcome unknown -> it was never placed: place again;
+  //   cancel pending  -> our cancel went through and its report was lost: cancelled;
+  //   open            -> it left the book without a report we saw: treated as cancelled by
+  //                      someone else (the bot stops, the operator is told), never as filled.
+  void settle_unlisted(Venue venue, std::uint64_t request) {
+    for (std::uint32_t slot = 0; slot < orders.size(); ++slot) {
       Order& o = orders[slot];
-      if (!o.used || o.rec.status != OrderStatus::Unknown || o.rec.venue != venue) continue;
-      if (request < o.unknown_since_request || o.last_listed_request == request) continue;
+      if (!o.used || o.rec.venue != venue || is_terminal(o.rec.status) ||
+          o.rec.status == OrderStatus::PendingNew) {
+        continue;
+      }
+      if (request < o.listable_since_request || o.last_listed_request == request) continue;
       Bot& b = bots[o.bot_slot];
-      if (++o.unknown_misses < 2) {
+      if (++o.listing_misses < 2) {
         arm_timer(b, TimerKind::OutcomeRecheck, config.cancel_timeout_ns);
         continue;
       }
-      ++v.resolved;
-      const std::uint32_t bslot = o.bot_slot;
-      set_status(slot, OrderStatus::Rejected);
-      ActivityLog& l = log(&b, LogLevel::Warning, LogKind::NotPlaced);
-      l.side = o.rec.side;
-      if (o.rec.cancel_reason == CancelReason::Delete) {
-        finish_delete(bslot);
-        continue;
-      }
-      pump(bslot);
+      ++venues[static_cast<std::size_t>(venue)].resolved;
+      settle_missing(slot);
     }
+  }
+
+  void settle_missing(std::uint32_t slot) {
+    Order& o = orders[slot];
+    const std::uint32_t bslot = o.bot_slot;
+    Bot& b = bots[bslot];
+    if (o.rec.status == OrderStatus::Unknown) {
+      set_status(slot, OrderStatus::Rejected);
+      log(&b, LogLevel::Warning, LogKind::NotPlaced).side = o.rec.side;
+      if (o.rec.cancel_reason == CancelReason::Delete) return finish_delete(bslot);
+      return pump(bslot);
+    }
+    ActivityLog& l = log(&b, LogLevel::Warning, LogKind::NotListed);
+    l.side = o.rec.side;
+    set_status(slot, OrderStatus::Cancelled);
+    on_cancelled(bslot, slot);
   }
 
   // ============================================================================ timers ====
@@ -1261,7 +1357,7 @@ struct Engine::State {
         }
         break;
       case TimerKind::OutcomeRecheck:
-        if (b.live_slot != kNone && orders[b.live_slot].rec.status == OrderStatus::Unknown) {
+        if (b.live_slot != kNone && !is_terminal(orders[b.live_slot].rec.status)) {
           query_orders(b.rec.venue);
         }
         break;

@@ -162,6 +162,12 @@ std::size_t format_log(const ActivityLog& l, char* buf) noexcept {
     case LogKind::NotPlaced:
       t << upper(l.side) << " order was not placed; placing it again";
       break;
+    case LogKind::NotListed:
+      t << upper(l.side) << " order no longer listed on exchange: treated as cancelled";
+      break;
+    case LogKind::PnlOutOfRange:
+      t << "Cycle PnL " << l.a << " would take the total PnL out of range: bot set to ERROR";
+      break;
   }
   return t.size();
 }

@@ -1,4 +1,4 @@
-// slot_map.hpp — fixed-capacity hash map from a key to a 32-bit slot index (engine private).
+// slot_map.hpp — fixed-capacity hash indexes from a key to a 32-bit slot (engine private).
 //
 // Open addressing with linear probing and backward-shift deletion (no tombstones, so probe
 // lengths never degrade). Capacity is fixed at construction (a power of two at least twice the
@@ -94,6 +94,72 @@ class SlotMap {
     return static_cast<std::size_t>(hash_key(key)) & mask_;
   }
 
+  std::vector<Entry> entries_;
+  std::size_t mask_ = 0;
+};
+
+// Hash index whose keys live elsewhere (in the records the slots point at): an entry is the
+// slot and the low 32 bits of the key's hash, 8 bytes, so the table stays small enough to stay
+// cached. The caller's predicate confirms a candidate slot against the real key.
+class TaggedIndex {
+ public:
+  static constexpr std::uint32_t kAbsent = ~std::uint32_t{0};
+
+  explicit TaggedIndex(std::size_t max_keys) {
+    std::size_t cap = 16;
+    while (cap < max_keys * 2) cap *= 2;
+    static_assert(sizeof(std::size_t) == 8);
+    entries_.resize(cap);
+    mask_ = cap - 1;
+  }
+
+  template <class Matches>
+  [[nodiscard]] std::uint32_t find(std::uint64_t hash, Matches&& matches) const noexcept {
+    const auto tag = static_cast<std::uint32_t>(hash);
+    for (std::size_t i = tag & mask_;; i = (i + 1) & mask_) {
+      const Entry& e = entries_[i];
+      if (e.slot == kAbsent) return kAbsent;
+      if (e.tag == tag && matches(e.slot)) return e.slot;
+    }
+  }
+
+  void prefetch(std::uint64_t hash) const noexcept {
+    __builtin_prefetch(&entries_[static_cast<std::uint32_t>(hash) & mask_]);
+  }
+
+  void insert(std::uint64_t hash, std::uint32_t slot) noexcept {
+    const auto tag = static_cast<std::uint32_t>(hash);
+    std::size_t i = tag & mask_;
+    while (entries_[i].slot != kAbsent) i = (i + 1) & mask_;
+    entries_[i] = Entry{slot, tag};
+  }
+
+  // Removes the entry of `slot` (whose key hashed to `hash`), if present.
+  void erase(std::uint64_t hash, std::uint32_t slot) noexcept {
+    const auto tag = static_cast<std::uint32_t>(hash);
+    std::size_t i = tag & mask_;
+    for (;; i = (i + 1) & mask_) {
+      if (entries_[i].slot == kAbsent) return;
+      if (entries_[i].slot == slot) break;
+    }
+    // Backward shift, as in SlotMap::erase; the tag's low bits are the home position (the
+    // capacity is far below 2^32).
+    std::size_t hole = i;
+    for (std::size_t j = (hole + 1) & mask_; entries_[j].slot != kAbsent; j = (j + 1) & mask_) {
+      const std::size_t h = entries_[j].tag & mask_;
+      const bool stays = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j);
+      if (stays) continue;
+      entries_[hole] = entries_[j];
+      hole = j;
+    }
+    entries_[hole] = Entry{};
+  }
+
+ private:
+  struct Entry {
+    std::uint32_t slot = kAbsent;
+    std::uint32_t tag = 0;
+  };
   std::vector<Entry> entries_;
   std::size_t mask_ = 0;
 };

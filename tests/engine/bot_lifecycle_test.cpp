@@ -501,13 +501,30 @@ TEST(BotPlacement, UnknownOutcomeFoundLiveByListingIsAdopted) {
   EXPECT_THAT(log_texts(h.last()),
               ElementsAre("No answer placing BUY order at $3900.0; checking open orders"));
   h.step(h.events().reconcile_begin(q[0].request_id));
-  h.step(h.events().reconcile_order(
-      q[0].request_id, EventFactory::report("live-1", ExchangeStatus::Open, Side::Buy, "3900",
-                                            "0.01", "0")));
+  ExchangeOrder listed =
+      EventFactory::report("live-1", ExchangeStatus::Open, Side::Buy, "3900", "0.01", "0");
+  listed.exchange_ts_ms = h.order(id).created_wall_ns / 1'000'000 - 500;  // exchange clock behind
+  h.step(h.events().reconcile_order(q[0].request_id, listed));
   EXPECT_EQ(h.order(id).status, OrderStatus::Open);
   EXPECT_EQ(h.order(id).exchange_id.view(), "live-1");
   h.step(h.events().reconcile_end(q[0].request_id));
   EXPECT_TRUE(all_of<PlaceOrder>(h.last()).empty());
+}
+
+TEST(BotPlacement, OlderOrderOfTheSameShapeIsNotAdopted) {
+  EngineHarness h;
+  h.step(h.events().create(EventFactory::params()));
+  const BotId bot = only_result(h.last()).bot;
+  const OrderId id = h.live_order(bot);
+  h.step(h.events().outcome_unknown(id));
+  const std::uint64_t req = all_of<QueryOrders>(h.last())[0].request_id;
+  h.step(h.events().reconcile_begin(req));
+  ExchangeOrder old =
+      EventFactory::report("old-fill", ExchangeStatus::Filled, Side::Buy, "3900", "0.01", "0.01");
+  old.exchange_ts_ms = h.order(id).created_wall_ns / 1'000'000 - 60'000;  // a minute before
+  h.step(h.events().reconcile_order(req, old));
+  EXPECT_EQ(h.order(id).status, OrderStatus::Unknown);
+  EXPECT_TRUE(h.bot(bot).position.is_zero());
 }
 
 TEST(BotPlacement, UnknownOutcomeMissingTwiceIsPlacedAgain) {

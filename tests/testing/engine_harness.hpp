@@ -129,8 +129,10 @@ class EngineHarness {
     char price[kDecimalTextMax], qty[kDecimalTextMax];
     const std::string p(price, format_decimal(o.price, price));
     const std::string q(qty, format_decimal(o.quantity, qty));
-    return EventFactory::report(exchange_id_of(id), status, o.side, p, q, filled, avg, fee,
-                                o.symbol.view());
+    ExchangeOrder r = EventFactory::report(exchange_id_of(id), status, o.side, p, q, filled,
+                                           avg, fee, o.symbol.view());
+    r.exchange_ts_ms = o.created_wall_ns / 1'000'000;  // accepted as soon as it was sent
+    return r;
   }
   const std::vector<Action>& send(const ExchangeOrder& r) { return step(f_.update_event(r)); }
 

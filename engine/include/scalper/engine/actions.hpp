@@ -140,7 +140,11 @@ enum class LogKind : std::uint8_t {
   InconsistentUpdate = 30, // ERROR   Ignored inconsistent {SIDE} order update: {text}
   OrderAdopted = 31,       // INFO    {SIDE} order found live on exchange after unknown outcome
   NotPlaced = 32,          // WARNING {SIDE} order was not placed; retrying
+  NotListed = 33,          // WARNING {SIDE} order no longer listed on exchange: treated as cancelled
+  PnlOutOfRange = 34,      // ERROR   Cycle PnL {a} would take the total out of range: bot stopped
 };
+// One past the last LogKind: append kinds above and move this with them.
+inline constexpr std::size_t kLogKindCount = static_cast<std::size_t>(LogKind::PnlOutOfRange) + 1;
 
 struct ActivityLog {
   BotId bot;                   // 0 for system-wide entries (emergency stop)

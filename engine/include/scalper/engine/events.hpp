@@ -124,7 +124,8 @@ struct ExchangeOrder {
   Decimal filled_qty;          // may be 0 on a final "filled" event (seed §4.5 quirk)
   Decimal avg_price;           // 0 = not reported
   Decimal fee;                 // cumulative fee_amount
-  std::int64_t exchange_ts_ms = 0;
+  std::int64_t exchange_ts_ms = 0;  // the order's creation time on the exchange, Unix ms;
+                                    // 0 = not reported (such an order is never adopted)
   Venue venue = Venue::CoinDcxFutures;
   ExchangeStatus status = ExchangeStatus::Initial;
   Side side = Side::Buy;

@@ -26,7 +26,7 @@ class FixedString {
   [[nodiscard]] bool try_assign(std::string_view text) noexcept {
     clear();
     if (text.size() > kCapacity) return false;
-    std::memcpy(chars_, text.data(), text.size());
+    if (!text.empty()) std::memcpy(chars_, text.data(), text.size());  // data() may be null
     size_ = static_cast<std::uint8_t>(text.size());
     return true;
   }
@@ -34,7 +34,7 @@ class FixedString {
   void assign_truncated(std::string_view text) noexcept {
     clear();
     const std::size_t n = text.size() < kCapacity ? text.size() : kCapacity;
-    std::memcpy(chars_, text.data(), n);
+    if (n != 0) std::memcpy(chars_, text.data(), n);
     size_ = static_cast<std::uint8_t>(n);
   }
   [[nodiscard]] static FixedString truncated(std::string_view text) noexcept {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <utility>
 
 #include "scalper/engine/actions.hpp"
 
@@ -29,12 +30,15 @@ class Outbox {
     else overflowed_ = true;
   }
 
-  // Constructs the next action in place and returns it for the caller to fill in.
-  template <class A>
-  A& emplace() noexcept {
-    if (size_ < capacity_) return slots_[size_++].template emplace<A>();
+  // Constructs the next action in place from `args` (aggregate initialisation, so a record
+  // passed whole is copied once, not zeroed first) and returns it for the caller to finish.
+  template <class A, class... Args>
+  A& emplace(Args&&... args) noexcept {
+    if (size_ < capacity_) {
+      return slots_[size_++].template emplace<A>(std::forward<Args>(args)...);
+    }
     overflowed_ = true;
-    return scratch_.template emplace<A>();
+    return scratch_.template emplace<A>(std::forward<Args>(args)...);
   }
 
   [[nodiscard]] std::span<const Action> actions() const noexcept { return {slots_.get(), size_}; }
