@@ -178,12 +178,12 @@ struct Engine::State {
 
   // Bot slot b owns order slots [b × kOrdersPerBot, (b + 1) × kOrdersPerBot), used in turn: a
   // new order takes the bot's oldest, which is terminal (only the newest can be live). Keeping
-  // a bot's orders together keeps them in cache, and its last few terminal orders stay
-  // recognisable, so a repeated "filled" is a counted duplicate, not an unknown order.
+  // a bot's orders together keeps them in cache; its last few settled orders stay readable
+  // (find_order) for the runtime's and operator's look-ups.
   std::vector<Order> orders;
   TaggedIndex exchange_index;
-  // Hashes of exchange ids whose orders were recycled, newest last. An order whose placement
-  // outcome is unknown must never be matched to one of these: its fill was applied already.
+  // Hashes of exchange ids of settled orders, newest last (a ring). An order whose placement
+  // outcome is unknown must never be matched to one of these: their fills were applied.
   std::vector<std::uint64_t> forgotten;
   std::size_t forgotten_next = 0;
 
@@ -278,8 +278,11 @@ struct Engine::State {
     return o.used && o.rec.id == id ? static_cast<std::uint32_t>(slot) : kNone;
   }
   std::uint32_t exchange_slot(const ExchangeOrderId& id) const noexcept {
+    return exchange_slot(id, hash_key(id));
+  }
+  std::uint32_t exchange_slot(const ExchangeOrderId& id, std::uint64_t hash) const noexcept {
     const std::uint32_t slot = exchange_index.find(
-        hash_key(id), [&](std::uint32_t s) { return orders[s].rec.exchange_id == id; });
+        hash, [&](std::uint32_t s) { return orders[s].rec.exchange_id == id; });
     return slot == TaggedIndex::kAbsent ? kNone : slot;
   }
 
@@ -336,16 +339,26 @@ struct Engine::State {
   // ============================================================================ orders ====
 
   // A fill usually places the bot's next order: start the cache misses that will cost (the
-  // bot, its next ring slot, that slot's old index entry) now, in parallel, instead of one
-  // after another. Hints only: no effect on behaviour.
+  // bot, its next ring slot) now, in parallel, instead of one after another. Hints only.
   void prefetch_for_next_order(std::uint32_t bslot) const noexcept {
     const Bot& b = bots[bslot];
     __builtin_prefetch(&b);
     __builtin_prefetch(reinterpret_cast<const char*>(&b) + 64);
     __builtin_prefetch(reinterpret_cast<const char*>(&b) + 128);
-    const Order& next = orders[bslot * kOrdersPerBot + b.next_order_in_ring];
-    __builtin_prefetch(&next);
-    if (next.mapped) exchange_index.prefetch(next.index_hash);
+    __builtin_prefetch(&orders[bslot * kOrdersPerBot + b.next_order_in_ring]);
+  }
+
+  // A settled order leaves the exchange-id index at once, while the entry's cache line is still
+  // hot from the lookup that settled it (erasing at slot reuse cost a cache miss per order).
+  // Its id joins `forgotten`, so a listing can never pass it off as a newer order; a later
+  // report for it reads as an order we do not know, and is ignored.
+  void forget_exchange_id(std::uint32_t slot) noexcept {
+    Order& o = orders[slot];
+    if (!o.mapped) return;
+    exchange_index.erase(o.index_hash, slot);
+    o.mapped = false;
+    forgotten[forgotten_next] = o.index_hash;
+    forgotten_next = (forgotten_next + 1) % forgotten.size();
   }
 
   // The bot's next order slot in turn. Its previous occupant is terminal: a bot has one
@@ -353,13 +366,7 @@ struct Engine::State {
   std::uint32_t allocate_order_slot(Bot& b, std::uint32_t bslot) {
     const std::uint32_t slot = bslot * kOrdersPerBot + b.next_order_in_ring;
     b.next_order_in_ring = (b.next_order_in_ring + 1) % kOrdersPerBot;
-    Order& old = orders[slot];
-    if (old.mapped) {
-      exchange_index.erase(old.index_hash, slot);
-      forgotten[forgotten_next] = old.index_hash;
-      forgotten_next = (forgotten_next + 1) % forgotten.size();
-    }
-    std::construct_at(&old);  // in place: a temporary would be zeroed, then copied
+    std::construct_at(&orders[slot]);  // in place: a temporary would be zeroed, then copied
     return slot;
   }
 
@@ -373,6 +380,7 @@ struct Engine::State {
     o.rec.status = status;
     touch_order(slot);
     if (is_terminal(status)) {
+      forget_exchange_id(slot);
       Bot& b = bots[o.bot_slot];
       if (b.live_slot == slot) {
         b.live_slot = kNone;
@@ -382,11 +390,11 @@ struct Engine::State {
     }
   }
 
-  void map_exchange_id(std::uint32_t slot, const ExchangeOrderId& id) {
+  // `hash` = hash_key(id), when the caller has it already.
+  void map_exchange_id(std::uint32_t slot, const ExchangeOrderId& id, std::uint64_t hash) {
     Order& o = orders[slot];
     o.rec.exchange_id = id;
-    if (!id.empty() && exchange_slot(id) == kNone) {
-      const std::uint64_t hash = hash_key(id);
+    if (!id.empty() && exchange_slot(id, hash) == kNone) {
       exchange_index.insert(hash, slot);
       o.index_hash = hash;
       o.listable_since_request = next_request_id;
@@ -786,13 +794,14 @@ struct Engine::State {
       ++counters.stale_outcomes;  // already settled, e.g. found by a listing first
       return;
     }
-    const std::uint32_t other = exchange_slot(a.exchange_id);
+    const std::uint64_t hash = hash_key(a.exchange_id);
+    const std::uint32_t other = exchange_slot(a.exchange_id, hash);
     if (other != kNone && other != slot) {
       log(&bots[o.bot_slot], LogLevel::Error, LogKind::InconsistentUpdate)
           .text.assign_truncated("exchange id already belongs to another order");
       return;
     }
-    map_exchange_id(slot, a.exchange_id);
+    map_exchange_id(slot, a.exchange_id, hash);
     set_status(slot, OrderStatus::Open);
     Bot& b = bots[o.bot_slot];
     b.place_attempts = 0;
@@ -980,9 +989,9 @@ struct Engine::State {
     }
     const std::uint64_t hash = hash_key(r.exchange_id);
     for (std::uint64_t h : forgotten) {
-      if (h == hash) return kNone;  // an order of ours, settled and recycled: not this one
+      if (h == hash) return kNone;  // an order of ours, settled: not this one
     }
-    map_exchange_id(best, r.exchange_id);
+    map_exchange_id(best, r.exchange_id, hash);
     set_status(best, OrderStatus::Open);
     ++venues[static_cast<std::size_t>(r.venue)].resolved;
     Order& o = orders[best];

@@ -28,14 +28,18 @@ namespace scalper {
 [[nodiscard]] inline std::uint64_t hash_key(std::uint64_t key) noexcept { return mix64(key); }
 
 // Exchange ids are zero-padded to their fixed size, so hashing all words is exact and
-// branch-free.
+// branch-free. Each word gets its own odd multiplier and the products are folded, so the
+// multiplications run in parallel (a chained mix per word cost ~50 cycles on the hot path);
+// the final mix spreads every input bit over the result.
 [[nodiscard]] inline std::uint64_t hash_key(const ExchangeOrderId& id) noexcept {
-  static_assert(sizeof(ExchangeOrderId) % 8 == 0);
-  std::uint64_t words[sizeof(ExchangeOrderId) / 8];
-  std::memcpy(words, &id, sizeof id);
-  std::uint64_t h = 0x9e3779b97f4a7c15ull;
-  for (std::uint64_t w : words) h = mix64(h ^ w);
-  return h;
+  static_assert(sizeof(ExchangeOrderId) == 48);
+  std::uint64_t w[6];
+  std::memcpy(w, &id, sizeof id);
+  const std::uint64_t a = (w[0] * 0x9e3779b97f4a7c15ull) ^ (w[1] * 0xc2b2ae3d27d4eb4full) ^
+                          (w[2] * 0x165667b19e3779f9ull);
+  const std::uint64_t b = (w[3] * 0xd6e8feb86659fd93ull) ^ (w[4] * 0xff51afd7ed558ccdull) ^
+                          (w[5] * 0xc4ceb9fe1a85ec53ull);
+  return mix64(a ^ ((b << 29) | (b >> 35)));
 }
 
 template <class Key>

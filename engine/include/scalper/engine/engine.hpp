@@ -43,8 +43,8 @@ enum class StepStatus : std::uint8_t {
 // Things that happened and are worth a metric, not a log line.
 struct EngineCounters {
   std::uint64_t steps = 0;
-  std::uint64_t duplicate_updates = 0;    // same or older cumulative fill, same status
-  std::uint64_t unknown_orders = 0;       // updates for orders that were never ours
+  std::uint64_t duplicate_updates = 0;    // same or older cumulative fill of an open order
+  std::uint64_t unknown_orders = 0;       // updates for orders never ours, or settled already
   std::uint64_t early_updates = 0;        // buffered until the REST response named the id
   std::uint64_t stale_timers = 0;
   std::uint64_t stale_outcomes = 0;       // REST outcomes for orders already settled

@@ -52,8 +52,10 @@ class FixedString {
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   [[nodiscard]] const char* data() const noexcept { return chars_; }
 
+  // Whole-object compare: the bytes past the size are always zero (assign and clear keep it
+  // so, the journal refuses anything else), and a constant-size compare is inlined.
   friend bool operator==(const FixedString& a, const FixedString& b) noexcept {
-    return a.size_ == b.size_ && std::memcmp(a.chars_, b.chars_, a.size_) == 0;
+    return std::memcmp(&a, &b, sizeof(FixedString)) == 0;
   }
 
  private:
