@@ -34,7 +34,7 @@ constexpr std::uint32_t kMaxBots = (std::uint32_t{1} << kOrderSlotBits) / kOrder
 // placement and the records it touched stay well under this.
 constexpr std::size_t kEventActionBound = 32;
 // Buffered early updates replayed for one accepted order at most (each ≤ kEventActionBound).
-constexpr std::size_t kEarlyReplayMax = 8;
+constexpr std::size_t kEarlyReplayMax = 8;  // = EarlyUpdates::kMaxTake
 // Per-bot worst case of a walk over all bots (stop-all, end of reconciliation).
 constexpr std::size_t kPerBotActionBound = 10;
 
@@ -91,38 +91,65 @@ struct VenueState {
 };
 
 // Updates for exchange ids we do not know yet: the stream often beats the REST response that
-// names the id. A small ring; the oldest entry is overwritten when full.
+// names the id. A ring (the oldest entry is overwritten when full) with a hash index, so that
+// looking up an id on every acceptance costs one probe however full the ring is (repeats of
+// settled orders' reports end up here too, and stay until overwritten).
 class EarlyUpdates {
  public:
   explicit EarlyUpdates(std::uint32_t capacity)
-      : entries_(capacity == 0 ? 1 : capacity), used_(entries_.size(), false) {}
+      : entries_(capacity == 0 ? 1 : capacity), index_(entries_.size()) {}
 
-  void push(const ExchangeOrder& o) noexcept {
-    if (used_[next_]) --count_;
-    entries_[next_] = o;
-    used_[next_] = true;
-    ++count_;
+  void push(const ExchangeOrder& o, std::uint64_t hash) noexcept {
+    Entry& e = entries_[next_];
+    if (e.used) index_.erase(e.hash, static_cast<std::uint32_t>(next_));
+    else ++count_;
+    e = Entry{o, hash, ++pushed_, true};
+    index_.insert(hash, static_cast<std::uint32_t>(next_));
     next_ = (next_ + 1) % entries_.size();
   }
   [[nodiscard]] std::uint32_t count() const noexcept { return count_; }
+
   // Removes up to `max` entries for `id`, oldest first, into `out`; returns how many.
-  std::size_t take(const ExchangeOrderId& id, ExchangeOrder* out, std::size_t max) noexcept {
+  std::size_t take(const ExchangeOrderId& id, std::uint64_t hash, ExchangeOrder* out,
+                   std::size_t max) noexcept {
+    if (count_ == 0) return 0;
+    std::uint64_t order[kMaxTake];
     std::size_t n = 0;
-    for (std::size_t k = 0; k < entries_.size() && n < max && count_ > 0; ++k) {
-      const std::size_t i = (next_ + k) % entries_.size();  // oldest first
-      if (used_[i] && entries_[i].exchange_id == id) {
-        out[n++] = entries_[i];
-        used_[i] = false;
-        --count_;
+    while (n < max && n < kMaxTake) {
+      const std::uint32_t i = index_.find(
+          hash, [&](std::uint32_t k) { return entries_[k].report.exchange_id == id; });
+      if (i == TaggedIndex::kAbsent) break;
+      Entry& e = entries_[i];
+      // Insertion sort by arrival: the exchange's reports must be applied in the order sent.
+      std::size_t at = n;
+      while (at > 0 && order[at - 1] > e.pushed) {
+        order[at] = order[at - 1];
+        out[at] = out[at - 1];
+        --at;
       }
+      order[at] = e.pushed;
+      out[at] = e.report;
+      ++n;
+      index_.erase(hash, i);
+      e.used = false;
+      --count_;
     }
     return n;
   }
 
+  static constexpr std::size_t kMaxTake = 8;
+
  private:
-  std::vector<ExchangeOrder> entries_;
-  std::vector<bool> used_;
+  struct Entry {
+    ExchangeOrder report;
+    std::uint64_t hash = 0;
+    std::uint64_t pushed = 0;   // arrival number
+    bool used = false;
+  };
+  std::vector<Entry> entries_;
+  TaggedIndex index_;
   std::size_t next_ = 0;
+  std::uint64_t pushed_ = 0;
   std::uint32_t count_ = 0;
 };
 
@@ -807,7 +834,7 @@ struct Engine::State {
     b.place_attempts = 0;
     announce_placed(o.bot_slot, slot);
     if (o.rec.cancel_reason != CancelReason::None) emit_cancel(slot);
-    replay_early_updates(a.exchange_id);
+    replay_early_updates(a.exchange_id, hash);
   }
 
   // The original logged (and notified) an order only once the exchange had it.
@@ -846,10 +873,10 @@ struct Engine::State {
     }
   }
 
-  void replay_early_updates(const ExchangeOrderId& id) {
+  void replay_early_updates(const ExchangeOrderId& id, std::uint64_t hash) {
     if (early.count() == 0) return;
     ExchangeOrder pending[kEarlyReplayMax];
-    const std::size_t n = early.take(id, pending, kEarlyReplayMax);
+    const std::size_t n = early.take(id, hash, pending, kEarlyReplayMax);
     for (std::size_t i = 0; i < n; ++i) apply_report(pending[i], 0);
   }
 
@@ -942,15 +969,16 @@ struct Engine::State {
   // Finds the order an exchange report speaks of. Unknown ids are buffered while one of our
   // placements awaits its REST answer, or matched to an order whose outcome was unknown.
   std::uint32_t resolve_report(const ExchangeOrder& r) {
-    const std::uint32_t slot = exchange_slot(r.exchange_id);
+    const std::uint64_t hash = hash_key(r.exchange_id);
+    const std::uint32_t slot = exchange_slot(r.exchange_id, hash);
     if (slot != kNone) return slot;
     const VenueState& v = venues[static_cast<std::size_t>(r.venue)];
     if (v.unknown_orders > 0) {
-      const std::uint32_t adopted = adopt(r);
+      const std::uint32_t adopted = adopt(r, hash);
       if (adopted != kNone) return adopted;
     }
     if (v.pending_new > 0) {
-      early.push(r);
+      early.push(r, hash);
       ++counters.early_updates;
       return kNone;
     }
@@ -962,7 +990,7 @@ struct Engine::State {
   // such order with the same venue, symbol, side, price and quantity, created on the exchange
   // no earlier than we sent it (less clock skew). The time check keeps an old, forgotten order
   // of the same shape (the previous entry of a looping bot) from being taken for the new one.
-  std::uint32_t adopt(const ExchangeOrder& r) {
+  std::uint32_t adopt(const ExchangeOrder& r, std::uint64_t hash) {
     if (r.status == ExchangeStatus::Rejected || r.exchange_ts_ms <= 0) return kNone;
     std::uint32_t best = kNone;
     for (std::uint32_t slot = 0; slot < orders.size(); ++slot) {
@@ -987,7 +1015,6 @@ struct Engine::State {
         return kNone;
       }
     }
-    const std::uint64_t hash = hash_key(r.exchange_id);
     for (std::uint64_t h : forgotten) {
       if (h == hash) return kNone;  // an order of ours, settled: not this one
     }

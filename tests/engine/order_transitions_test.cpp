@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <string>
 
 #include "engine_harness.hpp"
 
@@ -104,6 +105,28 @@ TEST(OrderTransitions, HeldReportForPendingOrderAppliesOnAcceptance) {
   const auto places = all_of<PlaceOrder>(h.last());
   ASSERT_EQ(places.size(), 1u);
   EXPECT_EQ(places[0].side, Side::Sell);
+}
+
+TEST(OrderTransitions, HeldReportsApplyInArrivalOrderAfterMuchNoise) {
+  EngineHarness h;
+  const BotId bot = h.create_bot(EventFactory::params(), /*accept=*/false);
+  const OrderId id = h.live_order(bot);
+  // Reports of orders that are not ours (or long settled) fill most of the ring first.
+  for (int i = 0; i < 200; ++i) {
+    h.send(EventFactory::report("noise-" + std::to_string(i), X::Filled, Side::Buy, "3900",
+                                "0.01", "0.01"));
+  }
+  const std::string ours = EngineHarness::exchange_id_of(id);
+  h.send(EventFactory::report(ours, X::PartiallyFilled, Side::Buy, "3900", "0.01", "0.004"));
+  h.send(EventFactory::report("noise-x", X::Open, Side::Sell, "3950", "0.01", "0"));
+  h.send(EventFactory::report(ours, X::Filled, Side::Buy, "3900", "0.01", "0.01"));
+  h.accept(id);
+  const auto fills = all_of<FillApplied>(h.last());
+  ASSERT_EQ(fills.size(), 2u);
+  EXPECT_EQ(fills[0].quantity, dec("0.004"));
+  EXPECT_EQ(fills[1].quantity, dec("0.006"));
+  EXPECT_EQ(h.order(id).status, S::Filled);
+  EXPECT_EQ(all_of<PlaceOrder>(h.last()).size(), 1u);
 }
 
 TEST(OrderTransitions, OlderReportAfterNewerAddsNothing) {
