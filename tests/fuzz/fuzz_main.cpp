@@ -47,7 +47,17 @@ int main(int argc, char** argv) {
       verbose = true;
       continue;
     }
-    if (arg.starts_with('-')) continue;
+    if (arg == "--help" || arg == "-h") {
+      std::printf(
+          "usage: %s [--verbose] FILE_OR_DIR...\n\n"
+          "Runs every input file (directories: every file in them, sorted) through this fuzz\n"
+          "target once, as the test suite does with the checked-in corpus. A crash or a\n"
+          "failed check aborts; otherwise prints how many inputs passed. For real fuzzing,\n"
+          "build the fuzz preset (./scalper fuzz), which links libFuzzer instead.\n",
+          argv[0]);
+      return 0;
+    }
+    if (arg.starts_with('-')) continue;  // libFuzzer-style flags: meaningless here
     std::error_code ec;
     if (fs::is_directory(arg, ec)) {
       std::vector<fs::path> in_dir;
