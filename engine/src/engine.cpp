@@ -16,7 +16,7 @@
 #include <memory>
 #include <vector>
 
-#include "slot_map.hpp"
+#include "tagged_index.hpp"
 
 namespace scalper {
 namespace {
@@ -200,7 +200,7 @@ struct Engine::State {
   EngineConfig config;
   std::vector<Bot> bots;
   std::vector<std::uint32_t> free_bots;
-  SlotMap<std::uint64_t> bot_index;
+  TaggedIndex bot_index;  // BotId -> bot slot
   std::uint32_t bot_count = 0;
 
   // Bot slot b owns order slots [b × kOrdersPerBot, (b + 1) × kOrdersPerBot), used in turn: a
@@ -294,8 +294,9 @@ struct Engine::State {
   // ============================================================================ lookups ====
 
   std::uint32_t bot_slot(BotId id) const noexcept {
-    const std::uint32_t slot = bot_index.find(id.value);
-    return slot == SlotMap<std::uint64_t>::kAbsent ? kNone : slot;
+    const std::uint32_t slot = bot_index.find(
+        hash_key(id.value), [&](std::uint32_t s) { return bots[s].used && bots[s].rec.id == id; });
+    return slot == TaggedIndex::kAbsent ? kNone : slot;
   }
   // Our order ids carry their slot in the low bits (see pump), so no index is needed.
   std::uint32_t order_slot(OrderId id) const noexcept {
@@ -603,7 +604,7 @@ struct Engine::State {
     b.rec.infinite_loop = p.infinite_loop;
     b.rec.created_wall_ns = ev->wall_ns;
     b.rec.status = BotStatus::Active;  // create means "create and start now" (seed §2.3)
-    bot_index.insert(b.rec.id.value, slot);
+    bot_index.insert(hash_key(b.rec.id.value), slot);
     ++bot_count;
     touch_bot(slot);
     if (!venue_ready(b)) {
@@ -786,7 +787,7 @@ struct Engine::State {
   void finish_delete(std::uint32_t slot) {
     Bot& b = bots[slot];
     out->emplace<BotDeleted>().bot = b.rec.id;
-    bot_index.erase(b.rec.id.value);
+    bot_index.erase(hash_key(b.rec.id.value), slot);
     b.used = false;
     free_bots.push_back(slot);
     --bot_count;

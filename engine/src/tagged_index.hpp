@@ -1,9 +1,9 @@
-// slot_map.hpp — fixed-capacity hash indexes from a key to a 32-bit slot (engine private).
+// tagged_index.hpp — fixed-capacity hash index from a key to a 32-bit slot (engine private).
 //
 // Open addressing with linear probing and backward-shift deletion (no tombstones, so probe
 // lengths never degrade). Capacity is fixed at construction (a power of two at least twice the
-// maximum number of keys); insert beyond that is a caller bug. The hash is fixed, not seeded:
-// the engine's behaviour must not depend on anything but its inputs.
+// maximum number of keys); insert beyond that is a caller bug. The hashes are fixed, not
+// seeded: the engine's behaviour must not depend on anything but its inputs.
 // Threading: one thread. Allocation: only in the constructor.
 #pragma once
 
@@ -41,66 +41,6 @@ namespace scalper {
                           (w[5] * 0xc4ceb9fe1a85ec53ull);
   return mix64(a ^ ((b << 29) | (b >> 35)));
 }
-
-template <class Key>
-class SlotMap {
- public:
-  static constexpr std::uint32_t kAbsent = ~std::uint32_t{0};
-
-  explicit SlotMap(std::size_t max_keys) {
-    std::size_t cap = 16;
-    while (cap < max_keys * 2) cap *= 2;
-    entries_.resize(cap);
-    mask_ = cap - 1;
-  }
-
-  [[nodiscard]] std::uint32_t find(const Key& key) const noexcept {
-    for (std::size_t i = home(key);; i = (i + 1) & mask_) {
-      const Entry& e = entries_[i];
-      if (e.slot == kAbsent) return kAbsent;
-      if (e.key == key) return e.slot;
-    }
-  }
-
-  void insert(const Key& key, std::uint32_t slot) noexcept {
-    std::size_t i = home(key);
-    while (entries_[i].slot != kAbsent) i = (i + 1) & mask_;
-    entries_[i].key = key;
-    entries_[i].slot = slot;
-  }
-
-  void erase(const Key& key) noexcept {
-    std::size_t i = home(key);
-    for (;; i = (i + 1) & mask_) {
-      if (entries_[i].slot == kAbsent) return;
-      if (entries_[i].key == key) break;
-    }
-    // Backward shift: pull later entries of the cluster into the hole when their home
-    // position does not lie cyclically in (hole, j].
-    std::size_t hole = i;
-    for (std::size_t j = (hole + 1) & mask_; entries_[j].slot != kAbsent; j = (j + 1) & mask_) {
-      const std::size_t h = home(entries_[j].key);
-      const bool stays = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j);
-      if (stays) continue;
-      entries_[hole] = entries_[j];
-      hole = j;
-    }
-    entries_[hole] = Entry{};
-  }
-
- private:
-  struct Entry {
-    Key key{};
-    std::uint32_t slot = kAbsent;
-  };
-
-  [[nodiscard]] std::size_t home(const Key& key) const noexcept {
-    return static_cast<std::size_t>(hash_key(key)) & mask_;
-  }
-
-  std::vector<Entry> entries_;
-  std::size_t mask_ = 0;
-};
 
 // Hash index whose keys live elsewhere (in the records the slots point at): an entry is the
 // slot and the low 32 bits of the key's hash, 8 bytes, so the table stays small enough to stay
@@ -146,8 +86,9 @@ class TaggedIndex {
       if (entries_[i].slot == kAbsent) return;
       if (entries_[i].slot == slot) break;
     }
-    // Backward shift, as in SlotMap::erase; the tag's low bits are the home position (the
-    // capacity is far below 2^32).
+    // Backward shift: pull later entries of the cluster into the hole when their home position
+    // (the tag's low bits: the capacity is far below 2^32) does not lie cyclically in
+    // (hole, j].
     std::size_t hole = i;
     for (std::size_t j = (hole + 1) & mask_; entries_[j].slot != kAbsent; j = (j + 1) & mask_) {
       const std::size_t h = entries_[j].tag & mask_;
