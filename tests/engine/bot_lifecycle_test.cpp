@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "alloc_counter.hpp"
 #include "engine_harness.hpp"
 
@@ -36,6 +38,75 @@ CommandResult only_result(const std::vector<Action>& actions) {
   const auto r = all_of<CommandResult>(actions);
   EXPECT_EQ(r.size(), 1u);
   return r.empty() ? CommandResult{} : r[0];
+}
+
+// ---- the bot state machine as a table -----------------------------------------------------
+
+enum class Cmd { Start, Stop, Toggle, UpdateTrading, UpdateLoopOnly, Delete };
+
+Event command(EngineHarness& h, Cmd c, BotId bot) {
+  BotParams p;
+  switch (c) {
+    case Cmd::Start: return h.events().start(bot);
+    case Cmd::Stop: return h.events().stop(bot);
+    case Cmd::Toggle: return h.events().toggle(bot);
+    case Cmd::UpdateTrading:
+      p.buy_price = dec("3890");
+      return h.events().update(bot, p, kUpdateBuyPrice);
+    case Cmd::UpdateLoopOnly:
+      p.infinite_loop = false;
+      return h.events().update(bot, p, kUpdateInfiniteLoop);
+    case Cmd::Delete: return h.events().remove(bot);
+  }
+  return h.events().start(bot);
+}
+
+struct BotTransition {
+  BotStatus from;
+  Cmd cmd;
+  bool exists_after;   // false: deleted in this step
+  BotStatus to;
+  std::size_t places;
+  std::size_t cancels;
+};
+
+// From ACTIVE the bot holds an accepted order; from STOPPED and ERROR it holds none.
+// An ACTIVE bot being deleted keeps its record (STOPPED) until the exchange confirms the cancel.
+constexpr BotTransition kBotTransitions[] = {
+    {BotStatus::Active, Cmd::Start, true, BotStatus::Active, 0, 0},
+    {BotStatus::Active, Cmd::Stop, true, BotStatus::Stopped, 0, 1},
+    {BotStatus::Active, Cmd::Toggle, true, BotStatus::Stopped, 0, 1},
+    {BotStatus::Active, Cmd::UpdateTrading, true, BotStatus::Active, 0, 1},
+    {BotStatus::Active, Cmd::UpdateLoopOnly, true, BotStatus::Active, 0, 0},
+    {BotStatus::Active, Cmd::Delete, true, BotStatus::Stopped, 0, 1},
+    {BotStatus::Stopped, Cmd::Start, true, BotStatus::Active, 1, 0},
+    {BotStatus::Stopped, Cmd::Stop, true, BotStatus::Stopped, 0, 0},
+    {BotStatus::Stopped, Cmd::Toggle, true, BotStatus::Active, 1, 0},
+    {BotStatus::Stopped, Cmd::UpdateTrading, true, BotStatus::Stopped, 0, 0},
+    {BotStatus::Stopped, Cmd::UpdateLoopOnly, true, BotStatus::Stopped, 0, 0},
+    {BotStatus::Stopped, Cmd::Delete, false, BotStatus::Stopped, 0, 0},
+    {BotStatus::Error, Cmd::Start, true, BotStatus::Active, 1, 0},
+    {BotStatus::Error, Cmd::Stop, true, BotStatus::Stopped, 0, 0},
+    {BotStatus::Error, Cmd::Toggle, true, BotStatus::Active, 1, 0},
+    {BotStatus::Error, Cmd::UpdateTrading, true, BotStatus::Error, 0, 0},
+    {BotStatus::Error, Cmd::UpdateLoopOnly, true, BotStatus::Error, 0, 0},
+    {BotStatus::Error, Cmd::Delete, false, BotStatus::Error, 0, 0},
+};
+
+TEST(BotTransitions, EveryCommandFromEveryStatus) {
+  for (const BotTransition& t : kBotTransitions) {
+    SCOPED_TRACE(std::string(label(t.from)) + " + command " +
+                 std::to_string(static_cast<int>(t.cmd)));
+    EngineHarness h;
+    const BotId bot = bot_in(h, t.from);
+    h.step(command(h, t.cmd, bot));
+    EXPECT_EQ(h.engine().find_bot(bot) != nullptr, t.exists_after);
+    if (t.exists_after) {
+      EXPECT_EQ(h.bot(bot).status, t.to);
+    }
+    EXPECT_EQ(all_of<PlaceOrder>(h.last()).size(), t.places);
+    EXPECT_EQ(all_of<CancelOrder>(h.last()).size(), t.cancels);
+  }
 }
 
 // ---- create ------------------------------------------------------------------------------
@@ -684,6 +755,56 @@ TEST(EngineStep, NoAllocationAfterWarmUp) {
   }
   EXPECT_EQ(scope.count(), 0u);
   EXPECT_EQ(engine.find_bot(BotId{1})->total_trades, static_cast<std::uint32_t>(kCycles));
+}
+
+}  // namespace
+}  // namespace scalper::testing
+
+namespace scalper::testing {
+namespace {
+
+// The Telegram-worthy facts: the original's four (seed §8.3) and the ones it dropped or never
+// sent (started, updated, deleted, emergency stop, errors), plus ours (loop finished).
+TEST(BotNotifications, EveryKindIsSentByItsFlow) {
+  EngineHarness h;
+  std::set<NotifyKind> seen;
+  auto collect = [&] {
+    for (const Notify& n : all_of<Notify>(h.last())) seen.insert(n.kind);
+  };
+  BotParams once = EventFactory::params("ETH/USDT");
+  once.infinite_loop = false;
+  const BotId a = h.create_bot(once);                          // BotStarted
+  collect();
+  BotParams move;
+  move.buy_price = dec("3890");
+  const OrderId first = h.live_order(a);
+  h.step(h.events().update(a, move, kUpdateBuyPrice));
+  h.cancelled_on_exchange(first);
+  h.accept(all_of<PlaceOrder>(h.last())[0].order);             // BotUpdated
+  collect();
+  h.fill_and_accept_next(a);                                   // OrderFilledOppositePlaced
+  collect();
+  h.fill(h.live_order(a));                                     // CycleCompleted, LoopFinished
+  collect();
+  const BotId b = h.create_bot(EventFactory::params("BTC/USDT", Side::Buy, "0.001", "60000",
+                                                    "61000"));
+  h.cancelled_on_exchange(h.live_order(b));                    // AutoStopped
+  collect();
+  h.step(h.events().start(b));
+  h.step(h.events().rejected(h.live_order(b), "Insufficient margin"));  // BotError
+  collect();
+  h.step(h.events().stop(b));                                  // BotStopped
+  collect();
+  h.step(h.events().remove(b));                                // BotDeleted
+  collect();
+  h.step(h.events().stop_all());                               // EmergencyStop
+  collect();
+  const std::set<NotifyKind> all = {
+      NotifyKind::BotStarted, NotifyKind::BotStopped, NotifyKind::BotUpdated,
+      NotifyKind::BotDeleted, NotifyKind::EmergencyStop, NotifyKind::OrderFilledOppositePlaced,
+      NotifyKind::CycleCompleted, NotifyKind::AutoStopped, NotifyKind::BotError,
+      NotifyKind::LoopFinished};
+  EXPECT_EQ(seen, all);
 }
 
 }  // namespace
