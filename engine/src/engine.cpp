@@ -38,7 +38,7 @@ constexpr std::size_t kEarlyReplayMax = 8;  // = EarlyUpdates::kMaxTake
 // Per-bot worst case of a walk over all bots (stop-all, end of reconciliation).
 constexpr std::size_t kPerBotActionBound = 10;
 
-const Decimal kMinTrailing = Decimal::from_raw(10'000'000);   // 0.1
+const Decimal kMinTrailing = Decimal::from_raw(10'000'000);  // 0.1
 const Decimal kMaxTrailing = Decimal::from_units(3);
 const Decimal kMaxOrderValue = Decimal::from_units(10'000'000'000);  // quote units
 constexpr std::uint8_t kDefaultLeverage = 3;
@@ -54,7 +54,7 @@ struct Bot {
   // The fill that triggered the pending opposite order, for its notification.
   Decimal trigger_price;
   Side trigger_side = Side::Buy;
-  std::uint32_t live_slot = kNone;   // order slot of rec.live_order
+  std::uint32_t live_slot = kNone;  // order slot of rec.live_order
   std::uint64_t timer_generation = 0;
   std::uint64_t dirty_step = 0;
   std::uint32_t place_attempts = 0;  // consecutive failed placements
@@ -68,26 +68,26 @@ struct Bot {
 
 struct Order {
   OrderRecord rec;
-  Decimal notional;            // Σ fill quantity × price
+  Decimal notional;  // Σ fill quantity × price
   std::uint64_t dirty_step = 0;
   // The first listing that must show this order (asked for after the exchange had it, or after
   // its outcome became unknown); listings from then on that do not show it count as misses.
   std::uint64_t listable_since_request = 0;
   std::uint64_t last_listed_request = 0;
-  std::uint64_t index_hash = 0;   // hash_key(exchange_id), when mapped
+  std::uint64_t index_hash = 0;  // hash_key(exchange_id), when mapped
   std::uint32_t bot_slot = kNone;
   std::uint32_t listing_misses = 0;
   bool used = false;
-  bool mapped = false;         // exchange id in the index
+  bool mapped = false;  // exchange id in the index
 };
 
 struct VenueState {
   VenueLink link = VenueLink::Down;
-  std::uint64_t connect_request = 0;   // the listing that brings the link Live
+  std::uint64_t connect_request = 0;  // the listing that brings the link Live
   std::uint32_t listed = 0;
   std::uint32_t resolved = 0;
-  std::uint32_t unknown_orders = 0;    // orders in OrderStatus::Unknown
-  std::uint32_t pending_new = 0;       // orders in OrderStatus::PendingNew
+  std::uint32_t unknown_orders = 0;  // orders in OrderStatus::Unknown
+  std::uint32_t pending_new = 0;     // orders in OrderStatus::PendingNew
 };
 
 // Updates for exchange ids we do not know yet: the stream often beats the REST response that
@@ -101,8 +101,10 @@ class EarlyUpdates {
 
   void push(const ExchangeOrder& o, std::uint64_t hash) noexcept {
     Entry& e = entries_[next_];
-    if (e.used) index_.erase(e.hash, static_cast<std::uint32_t>(next_));
-    else ++count_;
+    if (e.used)
+      index_.erase(e.hash, static_cast<std::uint32_t>(next_));
+    else
+      ++count_;
     e = Entry{o, hash, ++pushed_, true};
     index_.insert(hash, static_cast<std::uint32_t>(next_));
     next_ = (next_ + 1) % entries_.size();
@@ -116,8 +118,8 @@ class EarlyUpdates {
     std::uint64_t order[kMaxTake];
     std::size_t n = 0;
     while (n < max && n < kMaxTake) {
-      const std::uint32_t i = index_.find(
-          hash, [&](std::uint32_t k) { return entries_[k].report.exchange_id == id; });
+      const std::uint32_t i =
+          index_.find(hash, [&](std::uint32_t k) { return entries_[k].report.exchange_id == id; });
       if (i == TaggedIndex::kAbsent) break;
       Entry& e = entries_[i];
       // Insertion sort by arrival: the exchange's reports must be applied in the order sent.
@@ -143,7 +145,7 @@ class EarlyUpdates {
   struct Entry {
     ExchangeOrder report;
     std::uint64_t hash = 0;
-    std::uint64_t pushed = 0;   // arrival number
+    std::uint64_t pushed = 0;  // arrival number
     bool used = false;
   };
   std::vector<Entry> entries_;
@@ -179,8 +181,7 @@ static EngineConfig bounded(EngineConfig c) noexcept {
 }
 
 struct Engine::State {
-  explicit State(const EngineConfig& requested)
-      : State(bounded(requested), 0) {}
+  explicit State(const EngineConfig& requested) : State(bounded(requested), 0) {}
   State(const EngineConfig& c, int)
       : config(c),
         bots(c.max_bots),
@@ -194,7 +195,6 @@ struct Engine::State {
     dirty_bots.reserve(c.max_bots);
     dirty_orders.reserve(orders.size());
   }
-
 
   // ---- configuration and tables ---------------------------------------------------------
   EngineConfig config;
@@ -234,18 +234,23 @@ struct Engine::State {
   std::size_t action_bound(const EventBody& body) const noexcept {
     switch (kind_of(body)) {
       case EventKind::StopAll:
-      case EventKind::ReconcileEnd:
-        return kPerBotActionBound * bot_count + kEventActionBound;
-      case EventKind::OrderAccepted:
-        return kEventActionBound * (1 + kEarlyReplayMax);
-      case EventKind::CreateBot: case EventKind::UpdateBot: case EventKind::StartBot:
-      case EventKind::StopBot: case EventKind::ToggleBot: case EventKind::DeleteBot:
-      case EventKind::OrderRejected: case EventKind::OrderOutcomeUnknown:
-      case EventKind::CancelFailed: case EventKind::OrderUpdate:
-      case EventKind::StreamConnected: case EventKind::StreamDisconnected:
-      case EventKind::ReconcileBegin: case EventKind::ReconcileOrder:
-      case EventKind::TimerFired:
-        return kEventActionBound;
+      case EventKind::ReconcileEnd: return kPerBotActionBound * bot_count + kEventActionBound;
+      case EventKind::OrderAccepted: return kEventActionBound * (1 + kEarlyReplayMax);
+      case EventKind::CreateBot:
+      case EventKind::UpdateBot:
+      case EventKind::StartBot:
+      case EventKind::StopBot:
+      case EventKind::ToggleBot:
+      case EventKind::DeleteBot:
+      case EventKind::OrderRejected:
+      case EventKind::OrderOutcomeUnknown:
+      case EventKind::CancelFailed:
+      case EventKind::OrderUpdate:
+      case EventKind::StreamConnected:
+      case EventKind::StreamDisconnected:
+      case EventKind::ReconcileBegin:
+      case EventKind::ReconcileOrder:
+      case EventKind::TimerFired: return kEventActionBound;
     }
     return kEventActionBound;
   }
@@ -309,8 +314,8 @@ struct Engine::State {
     return exchange_slot(id, hash_key(id));
   }
   std::uint32_t exchange_slot(const ExchangeOrderId& id, std::uint64_t hash) const noexcept {
-    const std::uint32_t slot = exchange_index.find(
-        hash, [&](std::uint32_t s) { return orders[s].rec.exchange_id == id; });
+    const std::uint32_t slot =
+        exchange_index.find(hash, [&](std::uint32_t s) { return orders[s].rec.exchange_id == id; });
     return slot == TaggedIndex::kAbsent ? kNone : slot;
   }
 
@@ -443,8 +448,8 @@ struct Engine::State {
     if (venues[static_cast<std::size_t>(b.rec.venue)].link != VenueLink::Live) return;
 
     const bool flat = b.rec.position.is_zero();
-    const Side side = flat ? b.rec.first_side
-                           : (b.rec.position.is_positive() ? Side::Sell : Side::Buy);
+    const Side side =
+        flat ? b.rec.first_side : (b.rec.position.is_positive() ? Side::Sell : Side::Buy);
     const Decimal qty = flat ? b.rec.quantity : abs(b.rec.position);
 
     const std::uint32_t slot = allocate_order_slot(b, bslot);
@@ -492,19 +497,15 @@ struct Engine::State {
     touch_order(slot);
     switch (o.rec.status) {
       case OrderStatus::Open:
-      case OrderStatus::PartiallyFilled:
-        emit_cancel(slot);
-        break;
+      case OrderStatus::PartiallyFilled: emit_cancel(slot); break;
       case OrderStatus::PendingCancel:
         emit_cancel(slot);  // asked again: the first may have been lost; a repeat is harmless
         break;
       case OrderStatus::PendingNew:
-      case OrderStatus::Unknown:
-        break;  // cancelled when accepted or found
+      case OrderStatus::Unknown: break;  // cancelled when accepted or found
       case OrderStatus::Filled:
       case OrderStatus::Cancelled:
-      case OrderStatus::Rejected:
-        break;  // not live: live_slot never points at these
+      case OrderStatus::Rejected: break;  // not live: live_slot never points at these
     }
     return true;
   }
@@ -530,14 +531,26 @@ struct Engine::State {
       why = "ticker must be BASE/QUOTE in upper-case letters and digits, at most 20 chars";
       return false;
     }
-    if (static_cast<std::size_t>(p.venue) >= kVenueCount) { why = "unknown exchange"; return false; }
+    if (static_cast<std::size_t>(p.venue) >= kVenueCount) {
+      why = "unknown exchange";
+      return false;
+    }
     if (p.first_side != Side::Buy && p.first_side != Side::Sell) {
       why = "first_order must be BUY or SELL";
       return false;
     }
-    if (!p.quantity.is_positive()) { why = "quantity must be greater than 0"; return false; }
-    if (!p.buy_price.is_positive()) { why = "buy_price must be greater than 0"; return false; }
-    if (!p.sell_price.is_positive()) { why = "sell_price must be greater than 0"; return false; }
+    if (!p.quantity.is_positive()) {
+      why = "quantity must be greater than 0";
+      return false;
+    }
+    if (!p.buy_price.is_positive()) {
+      why = "buy_price must be greater than 0";
+      return false;
+    }
+    if (!p.sell_price.is_positive()) {
+      why = "sell_price must be greater than 0";
+      return false;
+    }
     if (p.sell_price <= p.buy_price) {
       why = "sell_price must be greater than buy_price";
       return false;
@@ -547,7 +560,10 @@ struct Engine::State {
       why = "trailing_percent must be between 0.1 and 3.0";
       return false;
     }
-    if (p.leverage > kMaxLeverage) { why = "leverage must be between 1 and 50"; return false; }
+    if (p.leverage > kMaxLeverage) {
+      why = "leverage must be between 1 and 50";
+      return false;
+    }
     Decimal value;
     if (!mul_checked(p.quantity, p.sell_price, value) || value > kMaxOrderValue) {
       why = "order value (quantity x price) is too large";
@@ -569,8 +585,9 @@ struct Engine::State {
     // "Exchange '<label>' is not configured …": built in place, no allocation.
     char buf[ReasonText::kCapacity];
     std::size_t n = 0;
-    for (std::string_view part : {std::string_view("Exchange '"), label(b.rec.venue),
-                                  std::string_view("' is not configured (no adapter or API keys)")}) {
+    for (std::string_view part :
+         {std::string_view("Exchange '"), label(b.rec.venue),
+          std::string_view("' is not configured (no adapter or API keys)")}) {
       for (char c : part) {
         if (n < sizeof buf) buf[n++] = c;
       }
@@ -647,11 +664,10 @@ struct Engine::State {
                             "bot holds an open position: close it before changing "
                             "ticker or exchange");
     }
-    const bool trading_changed = moves_market || merged.quantity != b.rec.quantity ||
-                                 merged.buy_price != b.rec.buy_price ||
-                                 merged.sell_price != b.rec.sell_price ||
-                                 merged.first_side != b.rec.first_side ||
-                                 merged.leverage != b.rec.leverage;
+    const bool trading_changed =
+        moves_market || merged.quantity != b.rec.quantity || merged.buy_price != b.rec.buy_price ||
+        merged.sell_price != b.rec.sell_price || merged.first_side != b.rec.first_side ||
+        merged.leverage != b.rec.leverage;
     b.rec.ticker = merged.ticker;
     b.rec.quantity = merged.quantity;
     b.rec.buy_price = merged.buy_price;
@@ -764,8 +780,10 @@ struct Engine::State {
     if (slot == kNone || bots[slot].deleting) {
       return command_result(t.cmd_id, t.bot, CommandStatus::NotFound, "bot not found");
     }
-    if (bots[slot].rec.status == BotStatus::Active) stop_bot(slot, t.cmd_id, true);
-    else start_bot(slot, t.cmd_id, true);
+    if (bots[slot].rec.status == BotStatus::Active)
+      stop_bot(slot, t.cmd_id, true);
+    else
+      start_bot(slot, t.cmd_id, true);
   }
 
   void on(const DeleteBot& d) {
@@ -816,7 +834,10 @@ struct Engine::State {
 
   void on(const OrderAccepted& a) {
     const std::uint32_t slot = order_slot(a.order);
-    if (slot == kNone) { ++counters.stale_outcomes; return; }
+    if (slot == kNone) {
+      ++counters.stale_outcomes;
+      return;
+    }
     Order& o = orders[slot];
     if (o.rec.status != OrderStatus::PendingNew && o.rec.status != OrderStatus::Unknown) {
       ++counters.stale_outcomes;  // already settled, e.g. found by a listing first
@@ -883,7 +904,10 @@ struct Engine::State {
 
   void on(const OrderRejected& r) {
     const std::uint32_t slot = order_slot(r.order);
-    if (slot == kNone) { ++counters.stale_outcomes; return; }
+    if (slot == kNone) {
+      ++counters.stale_outcomes;
+      return;
+    }
     Order& o = orders[slot];
     if (o.rec.status != OrderStatus::PendingNew && o.rec.status != OrderStatus::Unknown) {
       ++counters.stale_outcomes;
@@ -907,7 +931,8 @@ struct Engine::State {
     ++b.place_attempts;
     if (transient && b.place_attempts < config.max_place_attempts) {
       std::int64_t delay = config.retry_base_ns;
-      for (std::uint32_t i = 1; i < b.place_attempts && delay < config.retry_max_ns; ++i) delay *= 2;
+      for (std::uint32_t i = 1; i < b.place_attempts && delay < config.retry_max_ns; ++i)
+        delay *= 2;
       if (delay > config.retry_max_ns) delay = config.retry_max_ns;
       b.retry_pending = true;
       arm_timer(b, TimerKind::PlaceRetry, delay);
@@ -1040,7 +1065,10 @@ struct Engine::State {
       o.last_listed_request = listing;
       o.listing_misses = 0;
     }
-    if (is_terminal(o.rec.status)) { ++counters.duplicate_updates; return; }
+    if (is_terminal(o.rec.status)) {
+      ++counters.duplicate_updates;
+      return;
+    }
     const std::uint32_t bslot = o.bot_slot;
     prefetch_for_next_order(bslot);
 
@@ -1407,7 +1435,9 @@ struct Engine::State {
 Engine::Engine(const EngineConfig& config) : state_(std::make_unique<State>(config)) {}
 Engine::~Engine() = default;
 
-StepStatus Engine::step(const Event& event, Outbox& out) noexcept { return state_->step(event, out); }
+StepStatus Engine::step(const Event& event, Outbox& out) noexcept {
+  return state_->step(event, out);
+}
 
 std::size_t Engine::outbox_capacity() const noexcept { return state_->max_bound(); }
 

@@ -111,8 +111,7 @@ static_assert(kPayloadOffset + max_payload_size() <= kMaxRecordSize,
 constexpr bool known(Side v) noexcept {
   switch (v) {
     case Side::Buy:
-    case Side::Sell:
-      return true;
+    case Side::Sell: return true;
   }
   return false;
 }
@@ -120,8 +119,7 @@ constexpr bool known(Venue v) noexcept {
   switch (v) {
     case Venue::CoinDcxFutures:
     case Venue::Binance:
-    case Venue::Bybit:
-      return true;
+    case Venue::Bybit: return true;
   }
   return false;
 }
@@ -134,16 +132,14 @@ constexpr bool known(ExchangeStatus v) noexcept {
     case ExchangeStatus::PartiallyCancelled:
     case ExchangeStatus::Cancelled:
     case ExchangeStatus::Rejected:
-    case ExchangeStatus::Untriggered:
-      return true;
+    case ExchangeStatus::Untriggered: return true;
   }
   return false;
 }
 constexpr bool known(RejectKind v) noexcept {
   switch (v) {
     case RejectKind::Definitive:
-    case RejectKind::Transient:
-      return true;
+    case RejectKind::Transient: return true;
   }
   return false;
 }
@@ -151,8 +147,7 @@ constexpr bool known(TimerKind v) noexcept {
   switch (v) {
     case TimerKind::PlaceRetry:
     case TimerKind::CancelTimeout:
-    case TimerKind::OutcomeRecheck:
-      return true;
+    case TimerKind::OutcomeRecheck: return true;
   }
   return false;
 }
@@ -247,26 +242,16 @@ constexpr auto kPayloadDecoders = payload_decoders(std::make_index_sequence<kEve
 
 std::string_view to_string(Status s) noexcept {
   switch (s) {
-    case Status::Ok:
-      return "ok";
-    case Status::End:
-      return "end of journal";
-    case Status::TornTail:
-      return "torn record at the end (crash while writing?)";
-    case Status::BadMagic:
-      return "not a scalper journal (bad magic)";
-    case Status::BadVersion:
-      return "unsupported journal version";
-    case Status::BadLength:
-      return "record length is corrupt";
-    case Status::BadCrc:
-      return "checksum mismatch (corrupt record)";
-    case Status::BadKind:
-      return "unknown event kind";
-    case Status::BadPayload:
-      return "malformed event payload";
-    case Status::BufferTooSmall:
-      return "buffer too small";
+    case Status::Ok: return "ok";
+    case Status::End: return "end of journal";
+    case Status::TornTail: return "torn record at the end (crash while writing?)";
+    case Status::BadMagic: return "not a scalper journal (bad magic)";
+    case Status::BadVersion: return "unsupported journal version";
+    case Status::BadLength: return "record length is corrupt";
+    case Status::BadCrc: return "checksum mismatch (corrupt record)";
+    case Status::BadKind: return "unknown event kind";
+    case Status::BadPayload: return "malformed event payload";
+    case Status::BufferTooSmall: return "buffer too small";
   }
   return "?";
 }

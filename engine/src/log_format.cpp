@@ -54,12 +54,8 @@ std::size_t format_log(const ActivityLog& l, char* buf) noexcept {
     case LogKind::StartPlaced:
       t << "Bot started and " << upper(l.side) << " order placed at $" << l.a;
       break;
-    case LogKind::StartConfigError:
-      t << "Failed to start bot: " << l.text.view();
-      break;
-    case LogKind::PlaceFailed:
-      t << "Failed to place order: " << l.text.view();
-      break;
+    case LogKind::StartConfigError: t << "Failed to start bot: " << l.text.view(); break;
+    case LogKind::PlaceFailed: t << "Failed to place order: " << l.text.view(); break;
     case LogKind::Stopped:
       if (l.n > 0) {
         t << "Bot stopped and " << l.n << " pending order(s) cancelled";
@@ -70,21 +66,13 @@ std::size_t format_log(const ActivityLog& l, char* buf) noexcept {
         t << "Bot stopped (no pending orders)";
       }
       break;
-    case LogKind::ToggledActive:
-      t << "Bot active for " << l.ticker.view();
-      break;
-    case LogKind::ToggledStopped:
-      t << "Bot stopped for " << l.ticker.view();
-      break;
+    case LogKind::ToggledActive: t << "Bot active for " << l.ticker.view(); break;
+    case LogKind::ToggledStopped: t << "Bot stopped for " << l.ticker.view(); break;
     case LogKind::UpdatedInactive:
       t << "Bot configuration updated (bot is " << label(l.status) << ")";
       break;
-    case LogKind::UpdateCancelled:
-      t << l.n << " pending order(s) cancelled";
-      break;
-    case LogKind::UpdatePlaced:
-      t << "New " << lower(l.side) << " order placed at $" << l.a;
-      break;
+    case LogKind::UpdateCancelled: t << l.n << " pending order(s) cancelled"; break;
+    case LogKind::UpdatePlaced: t << "New " << lower(l.side) << " order placed at $" << l.a; break;
     case LogKind::UpdateFailed:
       t << "Failed to update orders on exchange: " << l.text.view();
       break;
@@ -92,12 +80,8 @@ std::size_t format_log(const ActivityLog& l, char* buf) noexcept {
       t << "Bot deleted for " << l.ticker.view();
       if (l.n > 0) t << " (" << l.n << " orders cancelled)";
       break;
-    case LogKind::EmergencyStop:
-      t << "Emergency stop - All bots stopped";
-      break;
-    case LogKind::Filled:
-      t << upper(l.side) << " order filled at $" << l.a;
-      break;
+    case LogKind::EmergencyStop: t << "Emergency stop - All bots stopped"; break;
+    case LogKind::Filled: t << upper(l.side) << " order filled at $" << l.a; break;
     case LogKind::OppositePlaced:
       t << upper(l.side) << " order placed at $" << l.a << " (opposite of filled order)";
       break;
@@ -115,12 +99,8 @@ std::size_t format_log(const ActivityLog& l, char* buf) noexcept {
     case LogKind::AutoStopped:
       t << "Bot stopped automatically - " << upper(l.side) << " order cancelled on exchange";
       break;
-    case LogKind::UpdateActive:
-      t << "Bot configuration updated (no order change needed)";
-      break;
-    case LogKind::LoopFinished:
-      t << "Cycle completed and infinite loop is off: bot stopped";
-      break;
+    case LogKind::UpdateActive: t << "Bot configuration updated (no order change needed)"; break;
+    case LogKind::LoopFinished: t << "Cycle completed and infinite loop is off: bot stopped"; break;
     case LogKind::Rejected:
       t << upper(l.side) << " order rejected by exchange: " << l.text.view();
       break;
@@ -132,8 +112,8 @@ std::size_t format_log(const ActivityLog& l, char* buf) noexcept {
       t << upper(l.side) << " order partially filled: " << l.a << " of " << l.b;
       break;
     case LogKind::PlaceRetrying:
-      t << "Placing " << upper(l.side) << " order failed (" << l.text.view() << "); retry "
-        << l.n << " in " << l.m << " ms";
+      t << "Placing " << upper(l.side) << " order failed (" << l.text.view() << "); retry " << l.n
+        << " in " << l.m << " ms";
       break;
     case LogKind::OutcomeUnknown:
       t << "No answer placing " << upper(l.side) << " order at $" << l.a
@@ -159,9 +139,7 @@ std::size_t format_log(const ActivityLog& l, char* buf) noexcept {
     case LogKind::OrderAdopted:
       t << upper(l.side) << " order found live on exchange after unknown outcome";
       break;
-    case LogKind::NotPlaced:
-      t << upper(l.side) << " order was not placed; placing it again";
-      break;
+    case LogKind::NotPlaced: t << upper(l.side) << " order was not placed; placing it again"; break;
     case LogKind::NotListed:
       t << upper(l.side) << " order no longer listed on exchange: treated as cancelled";
       break;

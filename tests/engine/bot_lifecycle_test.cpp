@@ -18,8 +18,7 @@ using ::testing::IsEmpty;
 BotId bot_in(EngineHarness& h, BotStatus status) {
   const BotId bot = h.create_bot(EventFactory::params());
   switch (status) {
-    case BotStatus::Active:
-      break;
+    case BotStatus::Active: break;
     case BotStatus::Stopped: {
       const OrderId id = h.live_order(bot);
       h.step(h.events().stop(bot));
@@ -64,7 +63,7 @@ Event command(EngineHarness& h, Cmd c, BotId bot) {
 struct BotTransition {
   BotStatus from;
   Cmd cmd;
-  bool exists_after;   // false: deleted in this step
+  bool exists_after;  // false: deleted in this step
   BotStatus to;
   std::size_t places;
   std::size_t cancels;
@@ -326,8 +325,8 @@ TEST(BotToggle, ErrorStartsToo) {
 TEST(BotCommands, UnknownBotIsNotFoundForEveryCommand) {
   EngineHarness h;
   const BotId ghost{42};
-  for (const Event& ev : {h.events().start(ghost), h.events().stop(ghost),
-                          h.events().toggle(ghost), h.events().remove(ghost),
+  for (const Event& ev : {h.events().start(ghost), h.events().stop(ghost), h.events().toggle(ghost),
+                          h.events().remove(ghost),
                           h.events().update(ghost, EventFactory::params(), kUpdateBuyPrice)}) {
     h.step(ev);
     EXPECT_EQ(only_result(h.last()).status, CommandStatus::NotFound);
@@ -773,36 +772,36 @@ TEST(BotNotifications, EveryKindIsSentByItsFlow) {
   };
   BotParams once = EventFactory::params("ETH/USDT");
   once.infinite_loop = false;
-  const BotId a = h.create_bot(once);                          // BotStarted
+  const BotId a = h.create_bot(once);  // BotStarted
   collect();
   BotParams move;
   move.buy_price = dec("3890");
   const OrderId first = h.live_order(a);
   h.step(h.events().update(a, move, kUpdateBuyPrice));
   h.cancelled_on_exchange(first);
-  h.accept(all_of<PlaceOrder>(h.last())[0].order);             // BotUpdated
+  h.accept(all_of<PlaceOrder>(h.last())[0].order);  // BotUpdated
   collect();
-  h.fill_and_accept_next(a);                                   // OrderFilledOppositePlaced
+  h.fill_and_accept_next(a);  // OrderFilledOppositePlaced
   collect();
-  h.fill(h.live_order(a));                                     // CycleCompleted, LoopFinished
+  h.fill(h.live_order(a));  // CycleCompleted, LoopFinished
   collect();
-  const BotId b = h.create_bot(EventFactory::params("BTC/USDT", Side::Buy, "0.001", "60000",
-                                                    "61000"));
-  h.cancelled_on_exchange(h.live_order(b));                    // AutoStopped
+  const BotId b =
+      h.create_bot(EventFactory::params("BTC/USDT", Side::Buy, "0.001", "60000", "61000"));
+  h.cancelled_on_exchange(h.live_order(b));  // AutoStopped
   collect();
   h.step(h.events().start(b));
   h.step(h.events().rejected(h.live_order(b), "Insufficient margin"));  // BotError
   collect();
-  h.step(h.events().stop(b));                                  // BotStopped
+  h.step(h.events().stop(b));  // BotStopped
   collect();
-  h.step(h.events().remove(b));                                // BotDeleted
+  h.step(h.events().remove(b));  // BotDeleted
   collect();
-  h.step(h.events().stop_all());                               // EmergencyStop
+  h.step(h.events().stop_all());  // EmergencyStop
   collect();
   const std::set<NotifyKind> all = {
-      NotifyKind::BotStarted, NotifyKind::BotStopped, NotifyKind::BotUpdated,
-      NotifyKind::BotDeleted, NotifyKind::EmergencyStop, NotifyKind::OrderFilledOppositePlaced,
-      NotifyKind::CycleCompleted, NotifyKind::AutoStopped, NotifyKind::BotError,
+      NotifyKind::BotStarted,     NotifyKind::BotStopped,    NotifyKind::BotUpdated,
+      NotifyKind::BotDeleted,     NotifyKind::EmergencyStop, NotifyKind::OrderFilledOppositePlaced,
+      NotifyKind::CycleCompleted, NotifyKind::AutoStopped,   NotifyKind::BotError,
       NotifyKind::LoopFinished};
   EXPECT_EQ(seen, all);
 }

@@ -350,9 +350,7 @@ class Checker {
                   " appears in an action after its BotDeleted");
     }
     switch (kind_of(a)) {
-      case ActionKind::PlaceOrder:
-        placed_.push_back(std::get<PlaceOrder>(a));
-        return true;
+      case ActionKind::PlaceOrder: placed_.push_back(std::get<PlaceOrder>(a)); return true;
       case ActionKind::CancelOrder:
         if (std::get<CancelOrder>(a).exchange_id.empty()) {
           return fail("[cancel-id] CancelOrder without an exchange id");
@@ -365,15 +363,12 @@ class Checker {
         b.retry_pending = t.kind == TimerKind::PlaceRetry;
         return true;
       }
-      case ActionKind::BotChanged:
-        return on_bot_changed(std::get<BotChanged>(a).bot);
+      case ActionKind::BotChanged: return on_bot_changed(std::get<BotChanged>(a).bot);
       case ActionKind::BotDeleted:
         deleted_now_.push_back(std::get<BotDeleted>(a).bot.value);
         return true;
-      case ActionKind::OrderChanged:
-        return on_order_changed(std::get<OrderChanged>(a).order);
-      case ActionKind::FillApplied:
-        return on_fill(std::get<FillApplied>(a));
+      case ActionKind::OrderChanged: return on_order_changed(std::get<OrderChanged>(a).order);
+      case ActionKind::FillApplied: return on_fill(std::get<FillApplied>(a));
       case ActionKind::CycleCompleted: {
         const CycleCompleted& c = std::get<CycleCompleted>(a);
         BotTrack& b = bots_[c.bot.value];
@@ -390,8 +385,7 @@ class Checker {
       case ActionKind::QueryOrders:
       case ActionKind::ActivityLog:
       case ActionKind::Notify:
-      case ActionKind::CommandResult:
-        return true;
+      case ActionKind::CommandResult: return true;
     }
     return true;
   }
@@ -836,36 +830,16 @@ class World {
     p.infinite_loop = chance(70);
     if (allow_invalid && chance(15)) {
       switch (below(10)) {
-        case 0:
-          p.ticker = sym("eth/usdt");
-          break;
-        case 1:
-          p.ticker = sym("ETHUSDT");
-          break;
-        case 2:
-          p.quantity = Decimal{};
-          break;
-        case 3:
-          p.quantity = raw(-100'000'000);
-          break;
-        case 4:
-          p.buy_price = Decimal{};
-          break;
-        case 5:
-          p.sell_price = p.buy_price;
-          break;
-        case 6:
-          p.trailing_percent = raw(5'000'000);
-          break;
-        case 7:
-          p.leverage = 51;
-          break;
-        case 8:
-          p.quantity = Decimal::from_units(90'000'000);
-          break;  // value too large
-        default:
-          p.venue = static_cast<Venue>(7);
-          break;
+        case 0: p.ticker = sym("eth/usdt"); break;
+        case 1: p.ticker = sym("ETHUSDT"); break;
+        case 2: p.quantity = Decimal{}; break;
+        case 3: p.quantity = raw(-100'000'000); break;
+        case 4: p.buy_price = Decimal{}; break;
+        case 5: p.sell_price = p.buy_price; break;
+        case 6: p.trailing_percent = raw(5'000'000); break;
+        case 7: p.leverage = 51; break;
+        case 8: p.quantity = Decimal::from_units(90'000'000); break;  // value too large
+        default: p.venue = static_cast<Venue>(7); break;
       }
     }
     return p;
@@ -1072,16 +1046,11 @@ class World {
     std::size_t k = 0;
     while (r >= weights[k]) r -= weights[k++];
     switch (k) {
-      case 0:
-        return rest_outcome();
-      case 1:
-        return stream_report();
-      case 2:
-        return cancel_outcome();
-      case 3:
-        return listing();
-      default:
-        return due_timer();
+      case 0: return rest_outcome();
+      case 1: return stream_report();
+      case 2: return cancel_outcome();
+      case 3: return listing();
+      default: return due_timer();
     }
   }
 
@@ -1124,8 +1093,7 @@ class World {
         accepted_.push_back({p.order, orders_[p.sim].xid});
         return OrderAccepted{p.order, orders_[p.sim].xid};
       case Fate::UnknownLanded:
-      case Fate::UnknownLost:
-        return OrderOutcomeUnknown{p.order};
+      case Fate::UnknownLost: return OrderOutcomeUnknown{p.order};
       case Fate::RejectDefinitive:
       case Fate::RejectTransient: {
         OrderRejected r;

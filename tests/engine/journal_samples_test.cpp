@@ -39,7 +39,8 @@ std::vector<std::byte> read_file(const std::string& path) {
 
 void write_file(const std::string& path, const std::vector<std::byte>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 // name -> "digest count" as written in digests.txt.
@@ -99,7 +100,8 @@ std::string hex(std::uint64_t v) {
 
 TEST(JournalSamples, MatchTheirScenariosAndGoldenDigests) {
   const auto golden = read_digests();
-  std::string digests = "# scenario digest actions — replay digests of tests/data/journals/*.jrnl\n";
+  std::string digests =
+      "# scenario digest actions — replay digests of tests/data/journals/*.jrnl\n";
   for (const Scenario& sc : kScenarios) {
     SCOPED_TRACE(std::string(sc.name));
     EngineHarness h;

@@ -19,29 +19,17 @@ OrderId order_in(EngineHarness& h, BotId& bot, S status) {
   bot = h.create_bot(EventFactory::params(), status != S::PendingNew && status != S::Unknown);
   OrderId id = h.live_order(bot);
   switch (status) {
-    case S::PendingNew:
-      break;
-    case S::Unknown:
-      h.step(h.events().outcome_unknown(id));
-      break;
-    case S::Open:
-      break;
-    case S::PartiallyFilled:
-      h.send(h.report(id, X::PartiallyFilled, "0.004"));
-      break;
-    case S::PendingCancel:
-      h.step(h.events().stop(bot));
-      break;
-    case S::Filled:
-      h.fill(id);
-      break;
+    case S::PendingNew: break;
+    case S::Unknown: h.step(h.events().outcome_unknown(id)); break;
+    case S::Open: break;
+    case S::PartiallyFilled: h.send(h.report(id, X::PartiallyFilled, "0.004")); break;
+    case S::PendingCancel: h.step(h.events().stop(bot)); break;
+    case S::Filled: h.fill(id); break;
     case S::Cancelled:
       h.step(h.events().stop(bot));
       h.cancelled_on_exchange(id);
       break;
-    case S::Rejected:
-      h.send(h.report(id, X::Rejected, "0"));
-      break;
+    case S::Rejected: h.send(h.report(id, X::Rejected, "0")); break;
   }
   EXPECT_EQ(h.order(id).status, status);
   return id;
@@ -113,8 +101,8 @@ TEST(OrderTransitions, HeldReportsApplyInArrivalOrderAfterMuchNoise) {
   const OrderId id = h.live_order(bot);
   // Reports of orders that are not ours (or long settled) fill most of the ring first.
   for (int i = 0; i < 200; ++i) {
-    h.send(EventFactory::report("noise-" + std::to_string(i), X::Filled, Side::Buy, "3900",
-                                "0.01", "0.01"));
+    h.send(EventFactory::report("noise-" + std::to_string(i), X::Filled, Side::Buy, "3900", "0.01",
+                                "0.01"));
   }
   const std::string ours = EngineHarness::exchange_id_of(id);
   h.send(EventFactory::report(ours, X::PartiallyFilled, Side::Buy, "3900", "0.01", "0.004"));

@@ -219,8 +219,8 @@ TEST(SeedStartTwice, StartOnActiveBotIsANoOp) {
 TEST(SeedEmergencyStop, StopAllCancelsEveryLiveOrder) {
   EngineHarness h;
   const BotId a = h.create_bot(EventFactory::params("ETH/USDT"));
-  const BotId b = h.create_bot(EventFactory::params("BTC/USDT", Side::Buy, "0.001", "60000",
-                                                    "61000"));
+  const BotId b =
+      h.create_bot(EventFactory::params("BTC/USDT", Side::Buy, "0.001", "60000", "61000"));
   h.step(h.events().stop_all());
   EXPECT_EQ(all_of<CancelOrder>(h.last()).size(), 2u);
   EXPECT_EQ(h.bot(a).status, BotStatus::Stopped);
@@ -321,7 +321,7 @@ TEST(SeedCyclePnl, BuyFirstCycleUsesRealFillsAndFees) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
   h.fill_and_accept_next(bot, "3899.5", "0.0195");  // entry filled better than the limit
-  EXPECT_EQ(h.bot(bot).total_trades, 0u);            // no cycle on the entry
+  EXPECT_EQ(h.bot(bot).total_trades, 0u);           // no cycle on the entry
   h.fill(h.live_order(bot), "3950.5", "0.0197");
   // (3950.5 − 3899.5) × 0.01 − 0.0195 − 0.0197 = 0.51 − 0.0392 = 0.4708
   EXPECT_EQ(h.bot(bot).pnl, dec("0.4708"));

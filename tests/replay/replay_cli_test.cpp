@@ -139,7 +139,8 @@ TEST_F(ReplayCli, PrintsOneLinePerActionPrefixedWithTheEventSeq) {
   const std::size_t bot = line.find(" bot=1 BUY 0.01 ETH/USDT @ 3900.0 lev=3 CoinDCX F");
   EXPECT_NE(bot, std::string::npos) << line;
   EXPECT_EQ(bot + std::string_view(" bot=1 BUY 0.01 ETH/USDT @ 3900.0 lev=3 CoinDCX F").size(),
-            line.size()) << line;
+            line.size())
+      << line;
   EXPECT_EQ(line.find_first_not_of("0123456789", std::string_view(" PLACE order=").size()), bot)
       << line;
   EXPECT_NE(r.out.find(" LOG SUCCESS bot=1 Bot started and buy order placed at $3900.0\n"),

@@ -129,8 +129,8 @@ class EngineHarness {
     char price[kDecimalTextMax], qty[kDecimalTextMax];
     const std::string p(price, format_decimal(o.price, price));
     const std::string q(qty, format_decimal(o.quantity, qty));
-    ExchangeOrder r = EventFactory::report(exchange_id_of(id), status, o.side, p, q, filled,
-                                           avg, fee, o.symbol.view());
+    ExchangeOrder r = EventFactory::report(exchange_id_of(id), status, o.side, p, q, filled, avg,
+                                           fee, o.symbol.view());
     r.exchange_ts_ms = o.created_wall_ns / 1'000'000;  // accepted as soon as it was sent
     return r;
   }
@@ -144,8 +144,9 @@ class EngineHarness {
     return send(report(id, ExchangeStatus::Filled, q, avg, fee));
   }
   const std::vector<Action>& cancelled_on_exchange(OrderId id, std::string_view filled = "0") {
-    return send(report(id, filled == "0" ? ExchangeStatus::Cancelled
-                                         : ExchangeStatus::PartiallyCancelled, filled));
+    return send(
+        report(id, filled == "0" ? ExchangeStatus::Cancelled : ExchangeStatus::PartiallyCancelled,
+               filled));
   }
 
   // Fills the live order and accepts the opposite order it places; returns that order.

@@ -94,8 +94,7 @@ class EventFactory {
   Event accepted(OrderId order, std::string_view exchange_id) {
     return make(OrderAccepted{order, xid(exchange_id)});
   }
-  Event rejected(OrderId order, std::string_view reason,
-                 RejectKind kind = RejectKind::Definitive) {
+  Event rejected(OrderId order, std::string_view reason, RejectKind kind = RejectKind::Definitive) {
     OrderRejected r;
     r.order = order;
     r.kind = kind;

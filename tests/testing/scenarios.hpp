@@ -33,8 +33,8 @@ inline ArmTimer armed(const std::vector<Action>& actions) {
 
 // Two round trips of one ETH bot, fees included.
 inline void scenario_basic_cycles(EngineHarness& h) {
-  const BotId bot = h.create_bot(EventFactory::params("ETH/USDT", Side::Buy, "0.01", "3900",
-                                                      "3950"));
+  const BotId bot =
+      h.create_bot(EventFactory::params("ETH/USDT", Side::Buy, "0.01", "3900", "3950"));
   for (int i = 0; i < 2; ++i) {
     h.fill_and_accept_next(bot, "3899.8", "0.0195");
     h.fill_and_accept_next(bot, "3950.1", "0.0198");
@@ -47,8 +47,8 @@ inline void scenario_demo(EngineHarness& h) {
   EventFactory& f = h.events();
 
   // ETH: buy first, loops. A fill, a partial exit, then the full exit: cycle 1.
-  const BotId eth = h.create_bot(EventFactory::params("ETH/USDT", Side::Buy, "0.01", "3900",
-                                                      "3950"));
+  const BotId eth =
+      h.create_bot(EventFactory::params("ETH/USDT", Side::Buy, "0.01", "3900", "3950"));
   OrderId exit = h.fill_and_accept_next(eth, "3899.8", "0.0195");
   h.send(h.report(exit, ExchangeStatus::PartiallyFilled, "0.004", "3950.2", "0.0079"));
   h.fill(exit, "3950.1", "0.0198");
@@ -60,8 +60,8 @@ inline void scenario_demo(EngineHarness& h) {
   btc_params.infinite_loop = false;
   const BotId btc = h.create_bot(btc_params);
   h.fill(h.live_order(btc), "61000", "0.0305");
-  h.step(f.rejected(detail::placed(h.last()), "HTTP 503 Service Unavailable",
-                    RejectKind::Transient));
+  h.step(
+      f.rejected(detail::placed(h.last()), "HTTP 503 Service Unavailable", RejectKind::Transient));
   const ArmTimer retry = detail::armed(h.last());
   f.advance(retry.deadline_mono_ns - f.mono_ns());
   h.step(f.timer(btc, retry.generation, TimerKind::PlaceRetry));
@@ -87,8 +87,8 @@ inline void scenario_demo(EngineHarness& h) {
   h.step(f.connected());
   const std::uint64_t listing = all_of<QueryOrders>(h.last()).back().request_id;
   h.step(f.reconcile_begin(listing));
-  h.step(f.reconcile_order(listing, h.report(eth_buy, ExchangeStatus::Filled, "0.01", "3899.9",
-                                             "0.0195")));
+  h.step(f.reconcile_order(listing,
+                           h.report(eth_buy, ExchangeStatus::Filled, "0.01", "3899.9", "0.0195")));
   h.step(f.reconcile_end(listing));
   h.accept(detail::placed(h.last()));
 

@@ -61,54 +61,36 @@ std::string_view or_dash(std::string_view s) { return s.empty() ? "-" : s; }
 
 std::string_view lower(TimerKind k) {
   switch (k) {
-    case TimerKind::PlaceRetry:
-      return "place-retry";
-    case TimerKind::CancelTimeout:
-      return "cancel-timeout";
-    case TimerKind::OutcomeRecheck:
-      return "outcome-recheck";
+    case TimerKind::PlaceRetry: return "place-retry";
+    case TimerKind::CancelTimeout: return "cancel-timeout";
+    case TimerKind::OutcomeRecheck: return "outcome-recheck";
   }
   return "?";
 }
 
 std::string_view lower(NotifyKind k) {
   switch (k) {
-    case NotifyKind::BotStarted:
-      return "bot-started";
-    case NotifyKind::BotStopped:
-      return "bot-stopped";
-    case NotifyKind::BotUpdated:
-      return "bot-updated";
-    case NotifyKind::BotDeleted:
-      return "bot-deleted";
-    case NotifyKind::EmergencyStop:
-      return "emergency-stop";
-    case NotifyKind::OrderFilledOppositePlaced:
-      return "filled-opposite-placed";
-    case NotifyKind::CycleCompleted:
-      return "cycle-completed";
-    case NotifyKind::AutoStopped:
-      return "auto-stopped";
-    case NotifyKind::BotError:
-      return "bot-error";
-    case NotifyKind::LoopFinished:
-      return "loop-finished";
+    case NotifyKind::BotStarted: return "bot-started";
+    case NotifyKind::BotStopped: return "bot-stopped";
+    case NotifyKind::BotUpdated: return "bot-updated";
+    case NotifyKind::BotDeleted: return "bot-deleted";
+    case NotifyKind::EmergencyStop: return "emergency-stop";
+    case NotifyKind::OrderFilledOppositePlaced: return "filled-opposite-placed";
+    case NotifyKind::CycleCompleted: return "cycle-completed";
+    case NotifyKind::AutoStopped: return "auto-stopped";
+    case NotifyKind::BotError: return "bot-error";
+    case NotifyKind::LoopFinished: return "loop-finished";
   }
   return "?";
 }
 
 std::string_view label(CommandStatus s) {
   switch (s) {
-    case CommandStatus::Ok:
-      return "OK";
-    case CommandStatus::NoOp:
-      return "NOOP";
-    case CommandStatus::NotFound:
-      return "NOT_FOUND";
-    case CommandStatus::Invalid:
-      return "INVALID";
-    case CommandStatus::Failed:
-      return "FAILED";
+    case CommandStatus::Ok: return "OK";
+    case CommandStatus::NoOp: return "NOOP";
+    case CommandStatus::NotFound: return "NOT_FOUND";
+    case CommandStatus::Invalid: return "INVALID";
+    case CommandStatus::Failed: return "FAILED";
   }
   return "?";
 }

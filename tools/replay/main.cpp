@@ -182,8 +182,7 @@ int run(const Options& opt) {
   EngineConfig config;
   std::size_t used = 0;
   switch (const journal::Status s = journal::decode_header(all, config, used)) {
-    case journal::Status::Ok:
-      break;
+    case journal::Status::Ok: break;
     case journal::Status::End:
       std::fprintf(stderr, "scalper-replay: %s is empty: not a journal\n", file);
       return 1;

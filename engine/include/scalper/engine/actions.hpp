@@ -25,21 +25,21 @@ struct BotRecord {
   Decimal quantity;
   Decimal buy_price;
   Decimal sell_price;
-  Decimal trailing_percent;     // 0 = none
-  Decimal pnl;                  // Σ cycle PnL, fees included
-  Decimal position;             // signed base quantity = Σ buy fills − Σ sell fills
+  Decimal trailing_percent;  // 0 = none
+  Decimal pnl;               // Σ cycle PnL, fees included
+  Decimal position;          // signed base quantity = Σ buy fills − Σ sell fills
   Decimal last_fill_price;
   std::int64_t last_fill_wall_ns = 0;  // 0 = never filled
   std::int64_t created_wall_ns = 0;
   std::int64_t updated_wall_ns = 0;
-  OrderId live_order;           // the bot's one non-terminal order, if any
+  OrderId live_order;              // the bot's one non-terminal order, if any
   std::uint32_t total_trades = 0;  // completed cycles
   Venue venue = Venue::CoinDcxFutures;
   Side first_side = Side::Buy;
   BotStatus status = BotStatus::Stopped;
   std::uint8_t leverage = 3;
   bool infinite_loop = true;
-  Side last_fill_side = Side::Buy;     // meaningful when last_fill_wall_ns != 0
+  Side last_fill_side = Side::Buy;  // meaningful when last_fill_wall_ns != 0
   std::uint8_t pad_[6] = {};
 };
 
@@ -48,11 +48,11 @@ struct OrderRecord {
   BotId bot;
   ExchangeOrderId exchange_id;  // empty until accepted
   Symbol symbol;
-  Decimal price;                // limit price
+  Decimal price;  // limit price
   Decimal quantity;
-  Decimal filled_qty;           // cumulative
-  Decimal avg_price;            // of the filled part; 0 until a fill
-  Decimal fee;                  // cumulative
+  Decimal filled_qty;  // cumulative
+  Decimal avg_price;   // of the filled part; 0 until a fill
+  Decimal fee;         // cumulative
   std::int64_t created_wall_ns = 0;
   std::int64_t updated_wall_ns = 0;
   Side side = Side::Buy;
@@ -103,53 +103,55 @@ struct ArmTimer {
 
 // ---- people ---------------------------------------------------------------------------------
 
-// Which activity-log message. Texts of the original (seed §7.2) first, then ours; see
-// format_log() in log_format.hpp for each exact text.
+// Which activity-log message. Texts of the original (seed §7.2) first, then ours; the exact
+// texts are made by format_log() (log_format.hpp) and pinned by tests/engine/log_format_test.
+// clang-format off
 enum class LogKind : std::uint8_t {
-  CreatePlaced = 0,        // SUCCESS Bot started and {buy|sell} order placed at ${price}
-  StartPlaced = 1,         // SUCCESS Bot started and {BUY|SELL} order placed at ${price}
-  StartConfigError = 2,    // ERROR   Failed to start bot: {text}
-  PlaceFailed = 3,         // ERROR   Failed to place order: {text}
-  Stopped = 4,             // WARNING Bot stopped and {n} pending order(s) cancelled / (no pending orders)
-  ToggledActive = 5,       // SUCCESS Bot active for {ticker}
-  ToggledStopped = 6,      // WARNING Bot stopped for {ticker}
-  UpdatedInactive = 7,     // INFO    Bot configuration updated (bot is {STATUS})
-  UpdateCancelled = 8,     // INFO    {n} pending order(s) cancelled
-  UpdatePlaced = 9,        // SUCCESS New {buy|sell} order placed at ${price}
-  UpdateFailed = 10,       // ERROR   Failed to update orders on exchange: {text}
-  Deleted = 11,            // WARNING Bot deleted for {ticker}[ ({n} orders cancelled)]
-  EmergencyStop = 12,      // ERROR   Emergency stop - All bots stopped
-  Filled = 13,             // SUCCESS {SIDE} order filled at ${price}
-  OppositePlaced = 14,     // INFO    {SIDE} order placed at ${price} (opposite of filled order)
-  OppositeFailed = 15,     // ERROR   Failed to place opposite {SIDE} order: {text}
-  CycleCompleted = 16,     // SUCCESS Trading cycle completed! PnL: ${a:.2f} | Total PnL: ${b:.2f}
-  SystemCancelled = 17,    // INFO    Order cancelled for {update|stop|delete} operation
-  AutoStopped = 18,        // WARNING Bot stopped automatically - {SIDE} order cancelled on exchange
+  CreatePlaced = 0,         // SUCCESS Bot started and {buy|sell} order placed at ${price}
+  StartPlaced = 1,          // SUCCESS Bot started and {BUY|SELL} order placed at ${price}
+  StartConfigError = 2,     // ERROR   Failed to start bot: {text}
+  PlaceFailed = 3,          // ERROR   Failed to place order: {text}
+  Stopped = 4,              // WARNING Bot stopped and {n} pending order(s) cancelled / ...
+  ToggledActive = 5,        // SUCCESS Bot active for {ticker}
+  ToggledStopped = 6,       // WARNING Bot stopped for {ticker}
+  UpdatedInactive = 7,      // INFO    Bot configuration updated (bot is {STATUS})
+  UpdateCancelled = 8,      // INFO    {n} pending order(s) cancelled
+  UpdatePlaced = 9,         // SUCCESS New {buy|sell} order placed at ${price}
+  UpdateFailed = 10,        // ERROR   Failed to update orders on exchange: {text}
+  Deleted = 11,             // WARNING Bot deleted for {ticker}[ ({n} orders cancelled)]
+  EmergencyStop = 12,       // ERROR   Emergency stop - All bots stopped
+  Filled = 13,              // SUCCESS {SIDE} order filled at ${price}
+  OppositePlaced = 14,      // INFO    {SIDE} order placed at ${price} (opposite of filled order)
+  OppositeFailed = 15,      // ERROR   Failed to place opposite {SIDE} order: {text}
+  CycleCompleted = 16,      // SUCCESS Trading cycle completed! PnL: ${a:.2f} | Total PnL: ${b:.2f}
+  SystemCancelled = 17,     // INFO    Order cancelled for {update|stop|delete} operation
+  AutoStopped = 18,         // WARNING Bot stopped automatically - {SIDE} order cancelled on exchange
   // ---- ours ----
-  UpdateActive = 19,       // INFO    Bot configuration updated (no order change needed)
-  LoopFinished = 20,       // INFO    Cycle complete and infinite loop is off: bot stopped
-  Rejected = 21,           // ERROR   {SIDE} order rejected by exchange: {text}
-  FilledWhileInactive = 22,// WARNING {SIDE} order filled at ${price} while bot is {STATUS}: no new order
-  PartialFill = 23,        // INFO    {SIDE} order partially filled: {a} of {b}
-  PlaceRetrying = 24,      // WARNING Placing {SIDE} order failed ({text}); retry {n} in {m} ms
-  OutcomeUnknown = 25,     // WARNING No answer placing {SIDE} order at ${price}; checking open orders
-  CancelFailed = 26,       // WARNING Could not cancel {SIDE} order: {text}; checking open orders
-  PositionLeftOpen = 27,   // WARNING Open position of {a} left on {ticker}
-  StreamDown = 28,         // WARNING {venue} stream disconnected; new orders held until reconciled
-  Reconciled = 29,         // INFO    {venue} reconciled: {n} order(s) listed, {m} resolved
-  InconsistentUpdate = 30, // ERROR   Ignored inconsistent {SIDE} order update: {text}
-  OrderAdopted = 31,       // INFO    {SIDE} order found live on exchange after unknown outcome
-  NotPlaced = 32,          // WARNING {SIDE} order was not placed; retrying
-  NotListed = 33,          // WARNING {SIDE} order no longer listed on exchange: treated as cancelled
-  PnlOutOfRange = 34,      // ERROR   Cycle PnL {a} would take the total out of range: bot stopped
+  UpdateActive = 19,        // INFO    Bot configuration updated (no order change needed)
+  LoopFinished = 20,        // INFO    Cycle completed and infinite loop is off: bot stopped
+  Rejected = 21,            // ERROR   {SIDE} order rejected by exchange: {text}
+  FilledWhileInactive = 22, // WARNING {SIDE} order filled at ${price} while bot is {STATUS}: ...
+  PartialFill = 23,         // INFO    {SIDE} order partially filled: {a} of {b}
+  PlaceRetrying = 24,       // WARNING Placing {SIDE} order failed ({text}); retry {n} in {m} ms
+  OutcomeUnknown = 25,      // WARNING No answer placing {SIDE} order at ${price}; checking ...
+  CancelFailed = 26,        // WARNING Could not cancel {SIDE} order: {text}; checking open orders
+  PositionLeftOpen = 27,    // WARNING Open position of {a} left on {ticker}
+  StreamDown = 28,          // WARNING {venue} stream disconnected; new orders held until ...
+  Reconciled = 29,          // INFO    {venue} stream reconciled: {n} order(s) listed, {m} resolved
+  InconsistentUpdate = 30,  // ERROR   Ignored inconsistent {SIDE} order update: {text}
+  OrderAdopted = 31,        // INFO    {SIDE} order found live on exchange after unknown outcome
+  NotPlaced = 32,           // WARNING {SIDE} order was not placed; placing it again
+  NotListed = 33,           // WARNING {SIDE} order no longer listed on exchange: treated as ...
+  PnlOutOfRange = 34,       // ERROR   Cycle PnL {a} would take the total PnL out of range: ...
 };
+// clang-format on
 // One past the last LogKind: append kinds above and move this with them.
 inline constexpr std::size_t kLogKindCount = static_cast<std::size_t>(LogKind::PnlOutOfRange) + 1;
 
 struct ActivityLog {
-  BotId bot;                   // 0 for system-wide entries (emergency stop)
+  BotId bot;  // 0 for system-wide entries (emergency stop)
   std::int64_t wall_ns = 0;
-  Decimal a;                   // a price, a PnL or a quantity, per kind
+  Decimal a;  // a price, a PnL or a quantity, per kind
   Decimal b;
   std::uint32_t n = 0;
   std::uint32_t m = 0;
@@ -180,13 +182,13 @@ enum class NotifyKind : std::uint8_t {
 
 struct Notify {
   BotId bot;
-  Decimal price;               // the filled / started / buy price, per kind
-  Decimal price2;              // the placed / sell price, per kind
+  Decimal price;   // the filled / started / buy price, per kind
+  Decimal price2;  // the placed / sell price, per kind
   Decimal quantity;
-  Decimal pnl;                 // cycle PnL
+  Decimal pnl;  // cycle PnL
   Decimal total_pnl;
-  std::uint32_t count = 0;     // orders cancelled / bots stopped / total trades
-  std::uint32_t count2 = 0;    // orders in total
+  std::uint32_t count = 0;   // orders cancelled / bots stopped / total trades
+  std::uint32_t count2 = 0;  // orders in total
   Symbol ticker;
   ExchangeOrderId exchange_id;
   ReasonText text;
@@ -233,33 +235,42 @@ struct CycleCompleted {
   Decimal sell_notional;
   Decimal fees;
   Decimal quantity;
-  std::uint32_t cycle = 0;     // 1-based count after this one
+  std::uint32_t cycle = 0;  // 1-based count after this one
   std::uint8_t pad_[4] = {};
 };
 
 enum class CommandStatus : std::uint8_t {
   Ok = 0,
-  NoOp = 1,        // nothing to do (start on an ACTIVE bot)
+  NoOp = 1,  // nothing to do (start on an ACTIVE bot)
   NotFound = 2,
-  Invalid = 3,     // validation failed; `text` says which rule
-  Failed = 4,      // done, but the bot went to ERROR (exchange not configured)
+  Invalid = 3,  // validation failed; `text` says which rule
+  Failed = 4,   // done, but the bot went to ERROR (exchange not configured)
 };
 struct CommandResult {
   std::uint64_t cmd_id = 0;
   BotId bot;
-  std::uint32_t count = 0;     // bots stopped, for StopAll
+  std::uint32_t count = 0;  // bots stopped, for StopAll
   CommandStatus status = CommandStatus::Ok;
   std::uint8_t pad_[3] = {};
   ReasonText text;
 };
 
-using Action = std::variant<PlaceOrder, CancelOrder, QueryOrders, ArmTimer, ActivityLog, Notify,
-                            BotChanged, BotDeleted, OrderChanged, FillApplied, CycleCompleted,
-                            CommandResult>;
+using Action =
+    std::variant<PlaceOrder, CancelOrder, QueryOrders, ArmTimer, ActivityLog, Notify, BotChanged,
+                 BotDeleted, OrderChanged, FillApplied, CycleCompleted, CommandResult>;
 
 enum class ActionKind : std::uint16_t {
-  PlaceOrder = 0, CancelOrder = 1, QueryOrders = 2, ArmTimer = 3, ActivityLog = 4, Notify = 5,
-  BotChanged = 6, BotDeleted = 7, OrderChanged = 8, FillApplied = 9, CycleCompleted = 10,
+  PlaceOrder = 0,
+  CancelOrder = 1,
+  QueryOrders = 2,
+  ArmTimer = 3,
+  ActivityLog = 4,
+  Notify = 5,
+  BotChanged = 6,
+  BotDeleted = 7,
+  OrderChanged = 8,
+  FillApplied = 9,
+  CycleCompleted = 10,
   CommandResult = 11,
 };
 
@@ -267,11 +278,13 @@ enum class ActionKind : std::uint16_t {
   return static_cast<ActionKind>(a.index());
 }
 
-static_assert(detail::all_alternatives_plain<Action>(
-                  std::make_index_sequence<std::variant_size_v<Action>>{}),
-              "every action must be trivially copyable with no padding (digest = raw bytes)");
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(
-                                 ActionKind::CommandResult), Action>, CommandResult>,
-              "ActionKind numbering must follow the variant");
+static_assert(
+    detail::all_alternatives_plain<Action>(std::make_index_sequence<std::variant_size_v<Action>>{}),
+    "every action must be trivially copyable with no padding (digest = raw bytes)");
+static_assert(
+    std::is_same_v<
+        std::variant_alternative_t<static_cast<std::size_t>(ActionKind::CommandResult), Action>,
+        CommandResult>,
+    "ActionKind numbering must follow the variant");
 
 }  // namespace scalper

@@ -61,15 +61,15 @@ class Decimal {
 
 enum class DecimalStatus : std::uint8_t {
   Ok,
-  Empty,        // no characters
-  BadSyntax,    // not [+-]digits[.digits][(e|E)[+-]digits]
-  Overflow,     // magnitude beyond the 64-bit range
-  TooPrecise,   // non-zero digits beyond 8 decimal places (exact mode only)
+  Empty,       // no characters
+  BadSyntax,   // not [+-]digits[.digits][(e|E)[+-]digits]
+  Overflow,    // magnitude beyond the 64-bit range
+  TooPrecise,  // non-zero digits beyond 8 decimal places (exact mode only)
 };
 
 enum class Rounding : std::uint8_t {
-  Exact,        // refuse digits that do not fit: prices and quantities we send
-  HalfEven,     // round to 8 places: fees and averages the exchange computes in binary
+  Exact,     // refuse digits that do not fit: prices and quantities we send
+  HalfEven,  // round to 8 places: fees and averages the exchange computes in binary
 };
 
 // Parses decimal text with an optional exponent ("3862.5", "-0.01", "1e-5", "3.8625E3").

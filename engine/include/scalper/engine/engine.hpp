@@ -36,23 +36,23 @@ struct EngineConfig {
 
 enum class StepStatus : std::uint8_t {
   Ok = 0,
-  OutboxFull = 1,    // refused before any state changed; drain the outbox and retry
-  BadSequence = 2,   // seq not greater than the last one: refused
+  OutboxFull = 1,   // refused before any state changed; drain the outbox and retry
+  BadSequence = 2,  // seq not greater than the last one: refused
 };
 
 // Things that happened and are worth a metric, not a log line.
 struct EngineCounters {
   std::uint64_t steps = 0;
-  std::uint64_t duplicate_updates = 0;    // same or older cumulative fill of an open order
-  std::uint64_t unknown_orders = 0;       // updates for orders never ours, or settled already
-  std::uint64_t early_updates = 0;        // buffered until the REST response named the id
+  std::uint64_t duplicate_updates = 0;  // same or older cumulative fill of an open order
+  std::uint64_t unknown_orders = 0;     // updates for orders never ours, or settled already
+  std::uint64_t early_updates = 0;      // buffered until the REST response named the id
   std::uint64_t stale_timers = 0;
-  std::uint64_t stale_outcomes = 0;       // REST outcomes for orders already settled
+  std::uint64_t stale_outcomes = 0;  // REST outcomes for orders already settled
 };
 
 enum class VenueLink : std::uint8_t {
-  Down = 0,          // no stream: fills would be missed, so placements wait
-  Reconciling = 1,   // stream up, listing in flight: placements wait
+  Down = 0,         // no stream: fills would be missed, so placements wait
+  Reconciling = 1,  // stream up, listing in flight: placements wait
   Live = 2,
 };
 

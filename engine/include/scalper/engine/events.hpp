@@ -21,14 +21,14 @@ namespace scalper {
 
 // The operator's bot definition (seed §2.1/§2.2). Validated by the engine, not trusted.
 struct BotParams {
-  Symbol ticker;               // "ETH/USDT"
-  Decimal quantity;            // > 0
-  Decimal buy_price;           // > 0
-  Decimal sell_price;          // > buy_price
-  Decimal trailing_percent;    // 0 = none, else within [0.1, 3.0]; stored and shown only
+  Symbol ticker;             // "ETH/USDT"
+  Decimal quantity;          // > 0
+  Decimal buy_price;         // > 0
+  Decimal sell_price;        // > buy_price
+  Decimal trailing_percent;  // 0 = none, else within [0.1, 3.0]; stored and shown only
   Venue venue = Venue::CoinDcxFutures;
   Side first_side = Side::Buy;
-  std::uint8_t leverage = 0;   // 1..50; 0 = the default, 3
+  std::uint8_t leverage = 0;  // 1..50; 0 = the default, 3
   bool infinite_loop = true;
   std::uint8_t pad_[4] = {};
 };
@@ -58,7 +58,7 @@ struct CreateBot {
 struct UpdateBot {
   std::uint64_t cmd_id = 0;
   BotId bot;
-  BotParams params;            // only the fields named in `fields` are read
+  BotParams params;  // only the fields named in `fields` are read
   std::uint16_t fields = 0;
   std::uint8_t pad_[6] = {};
 };
@@ -118,12 +118,12 @@ struct CancelFailed {
 // order (CoinDCX `df-order-update`, decoded by the codec; zero where absent).
 struct ExchangeOrder {
   ExchangeOrderId exchange_id;
-  Symbol symbol;               // standard form, "ETH/USDT"
-  Decimal price;               // limit price
+  Symbol symbol;  // standard form, "ETH/USDT"
+  Decimal price;  // limit price
   Decimal total_qty;
-  Decimal filled_qty;          // may be 0 on a final "filled" event (seed §4.5 quirk)
-  Decimal avg_price;           // 0 = not reported
-  Decimal fee;                 // cumulative fee_amount
+  Decimal filled_qty;               // may be 0 on a final "filled" event (seed §4.5 quirk)
+  Decimal avg_price;                // 0 = not reported
+  Decimal fee;                      // cumulative fee_amount
   std::int64_t exchange_ts_ms = 0;  // the order's creation time on the exchange, Unix ms;
                                     // 0 = not reported (such an order is never adopted)
   Venue venue = Venue::CoinDcxFutures;
@@ -165,10 +165,10 @@ struct ReconcileEnd {
 // ---- timers ------------------------------------------------------------------------------
 
 enum class TimerKind : std::uint8_t {
-  PlaceRetry = 0,     // back-off elapsed: try the held placement again
-  CancelTimeout = 1,  // our cancel got no answer: list open orders
-  OutcomeRecheck = 2, // an unknown-outcome order was not listed once: list again before
-                      // concluding it was never placed
+  PlaceRetry = 0,      // back-off elapsed: try the held placement again
+  CancelTimeout = 1,   // our cancel got no answer: list open orders
+  OutcomeRecheck = 2,  // an unknown-outcome order was not listed once: list again before
+                       // concluding it was never placed
 };
 // Answers an ArmTimer action; `generation` tells a stale timer from the current one.
 struct TimerFired {
@@ -188,10 +188,24 @@ using EventBody = std::variant<CreateBot, UpdateBot, StartBot, StopBot, ToggleBo
 // Stable on-disk numbers of the alternatives: the journal stores these, so an alternative is
 // only ever appended, never reordered.
 enum class EventKind : std::uint16_t {
-  CreateBot = 0, UpdateBot = 1, StartBot = 2, StopBot = 3, ToggleBot = 4, DeleteBot = 5,
-  StopAll = 6, OrderAccepted = 7, OrderRejected = 8, OrderOutcomeUnknown = 9, CancelFailed = 10,
-  OrderUpdate = 11, StreamConnected = 12, StreamDisconnected = 13, ReconcileBegin = 14,
-  ReconcileOrder = 15, ReconcileEnd = 16, TimerFired = 17,
+  CreateBot = 0,
+  UpdateBot = 1,
+  StartBot = 2,
+  StopBot = 3,
+  ToggleBot = 4,
+  DeleteBot = 5,
+  StopAll = 6,
+  OrderAccepted = 7,
+  OrderRejected = 8,
+  OrderOutcomeUnknown = 9,
+  CancelFailed = 10,
+  OrderUpdate = 11,
+  StreamConnected = 12,
+  StreamDisconnected = 13,
+  ReconcileBegin = 14,
+  ReconcileOrder = 15,
+  ReconcileEnd = 16,
+  TimerFired = 17,
 };
 inline constexpr std::size_t kEventKindCount = std::variant_size_v<EventBody>;
 
@@ -212,18 +226,22 @@ namespace detail {
 template <class V, std::size_t... I>
 constexpr bool all_alternatives_plain(std::index_sequence<I...>) {
   return ((std::is_trivially_copyable_v<std::variant_alternative_t<I, V>> &&
-           std::has_unique_object_representations_v<std::variant_alternative_t<I, V>>) && ...);
+           std::has_unique_object_representations_v<std::variant_alternative_t<I, V>>)&&...);
 }
 }  // namespace detail
 
 static_assert(detail::all_alternatives_plain<EventBody>(
                   std::make_index_sequence<std::variant_size_v<EventBody>>{}),
               "every event must be trivially copyable with no padding (journal = raw bytes)");
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(
-                                 EventKind::TimerFired), EventBody>, TimerFired>,
-              "EventKind numbering must follow the variant");
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(
-                                 EventKind::OrderUpdate), EventBody>, OrderUpdate>,
-              "EventKind numbering must follow the variant");
+static_assert(
+    std::is_same_v<
+        std::variant_alternative_t<static_cast<std::size_t>(EventKind::TimerFired), EventBody>,
+        TimerFired>,
+    "EventKind numbering must follow the variant");
+static_assert(
+    std::is_same_v<
+        std::variant_alternative_t<static_cast<std::size_t>(EventKind::OrderUpdate), EventBody>,
+        OrderUpdate>,
+    "EventKind numbering must follow the variant");
 
 }  // namespace scalper

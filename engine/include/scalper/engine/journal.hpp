@@ -32,14 +32,14 @@ inline constexpr std::uint16_t kVersion = 1;
 
 enum class Status : std::uint8_t {
   Ok = 0,
-  End,            // clean end of input
-  TornTail,       // the last record is incomplete (crash while writing): stop here
+  End,       // clean end of input
+  TornTail,  // the last record is incomplete (crash while writing): stop here
   BadMagic,
   BadVersion,
   BadLength,
   BadCrc,
   BadKind,
-  BadPayload,     // payload size does not match the kind, or an enum field is out of range
+  BadPayload,  // payload size does not match the kind, or an enum field is out of range
   BufferTooSmall,
 };
 

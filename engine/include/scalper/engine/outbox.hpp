@@ -26,8 +26,10 @@ class Outbox {
   // past capacity is a bug in that bound, not a condition to handle.
   template <class A>
   void push(const A& action) noexcept {
-    if (size_ < capacity_) slots_[size_++] = action;
-    else overflowed_ = true;
+    if (size_ < capacity_)
+      slots_[size_++] = action;
+    else
+      overflowed_ = true;
   }
 
   // Constructs the next action in place from `args` (aggregate initialisation, so a record

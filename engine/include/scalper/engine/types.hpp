@@ -87,9 +87,9 @@ enum class CancelReason : std::uint8_t { None = 0, Update = 1, Stop = 2, Delete 
 
 // Our view of an order. Terminal: Filled, Cancelled, Rejected.
 enum class OrderStatus : std::uint8_t {
-  PendingNew = 0,     // place request emitted, no outcome yet
-  Unknown = 1,        // the place request timed out: it may or may not be live
-  Open = 2,           // accepted, exchange id known
+  PendingNew = 0,  // place request emitted, no outcome yet
+  Unknown = 1,     // the place request timed out: it may or may not be live
+  Open = 2,        // accepted, exchange id known
   PartiallyFilled = 3,
   PendingCancel = 4,  // our cancel intent recorded and the cancel emitted
   Filled = 5,
