@@ -71,8 +71,8 @@ class Engine {
 
   [[nodiscard]] const BotRecord* find_bot(BotId id) const noexcept;
   [[nodiscard]] const OrderRecord* find_order(OrderId id) const noexcept;
-  // Slot-ordered walk over live bots (deterministic: slots are assigned in creation order and
-  // reused lowest-first). nullptr for a free slot.
+  // Slot-ordered walk over live bots: bot_at_slot(0 .. bot_slots() - 1), nullptr for a free
+  // slot. Deterministic: slots are taken from a free list that depends only on the inputs.
   [[nodiscard]] std::uint32_t bot_slots() const noexcept;
   [[nodiscard]] const BotRecord* bot_at_slot(std::uint32_t slot) const noexcept;
   [[nodiscard]] std::uint32_t bot_count() const noexcept;
