@@ -43,7 +43,7 @@ struct Small {
 
 template <class T>
 struct SlotMemory {
-  alignas(64) std::array<std::byte, SeqlockSlot<T>::bytes()> bytes{};
+  alignas(kFalseSharing) std::array<std::byte, SeqlockSlot<T>::bytes()> bytes{};
 };
 
 TEST(SeqlockSlot, NeverWrittenLoadsNothing) {
