@@ -79,6 +79,8 @@ class SpscRing {
     mask_ = capacity - 1;
     tail_cache_ = layout->tail.load(std::memory_order_acquire);
     head_cache_ = layout->head.load(std::memory_order_acquire);
+    tail_ = tail_cache_;
+    head_ = head_cache_;
     return true;
   }
 
@@ -90,19 +92,20 @@ class SpscRing {
 
   // Producer. False when full (the consumer is behind by `capacity` records).
   [[nodiscard]] bool try_push(const T& record) noexcept {
-    const std::uint64_t tail = layout_->tail.load(std::memory_order_relaxed);
+    const std::uint64_t tail = tail_;  // only this side writes it: no need to read it back
     if (tail - head_cache_ > mask_) {
       head_cache_ = layout_->head.load(std::memory_order_acquire);  // pairs with try_pop's release
       if (tail - head_cache_ > mask_) return false;
     }
     std::memcpy(&records_[tail & mask_], &record, sizeof(T));
-    layout_->tail.store(tail + 1, std::memory_order_release);  // publishes the record
+    tail_ = tail + 1;
+    layout_->tail.store(tail_, std::memory_order_release);  // publishes the record
     return true;
   }
 
   // Consumer. False when empty.
   [[nodiscard]] bool try_pop(T& record) noexcept {
-    const std::uint64_t head = layout_->head.load(std::memory_order_relaxed);
+    const std::uint64_t head = head_;
     if (head == tail_cache_) {
       tail_cache_ = layout_->tail.load(std::memory_order_acquire);  // pairs with try_push
       if (head == tail_cache_) return false;
@@ -114,7 +117,8 @@ class SpscRing {
       }
     }
     std::memcpy(&record, &records_[head & mask_], sizeof(T));
-    layout_->head.store(head + 1, std::memory_order_release);  // frees the slot
+    head_ = head + 1;
+    layout_->head.store(head_, std::memory_order_release);  // frees the slot
     return true;
   }
 
@@ -127,11 +131,19 @@ class SpscRing {
   }
 
  private:
+  // Read-only after attach, by both sides.
   RingLayout* layout_ = nullptr;
   T* records_ = nullptr;
   std::uint64_t mask_ = 0;
-  std::uint64_t head_cache_ = 0;  // producer's view of head
-  std::uint64_t tail_cache_ = 0;  // consumer's view of tail
+  // Each side's cache on its own block: one object shared by a producer and a consumer thread
+  // would otherwise bounce this line on every operation (measured: +50 % round-trip time).
+  // Each side also keeps its own position: it is the only writer of it, so reading the shared
+  // copy (a line the other side keeps pulling away) would only cost a miss. Set on attach,
+  // which is why a restarted side must attach anew.
+  alignas(kFalseSharing) std::uint64_t tail_ = 0;        // producer's own position
+  std::uint64_t head_cache_ = 0;                          // producer's view of head
+  alignas(kFalseSharing) std::uint64_t head_ = 0;        // consumer's own position
+  std::uint64_t tail_cache_ = 0;                          // consumer's view of tail
 };
 
 }  // namespace scalper::shm
