@@ -832,17 +832,23 @@ struct Engine::State {
 
   // ============================================================== order-entry outcomes ====
 
+  // The order a REST outcome answers, if it still awaits one (placement sent, or its outcome
+  // unknown); kNone, counted, for an outcome that comes after the order was settled otherwise
+  // (found by a listing first, say) or that names no order of ours.
+  std::uint32_t awaiting_outcome(OrderId id) noexcept {
+    const std::uint32_t slot = order_slot(id);
+    if (slot != kNone && (orders[slot].rec.status == OrderStatus::PendingNew ||
+                          orders[slot].rec.status == OrderStatus::Unknown)) {
+      return slot;
+    }
+    ++counters.stale_outcomes;
+    return kNone;
+  }
+
   void on(const OrderAccepted& a) {
-    const std::uint32_t slot = order_slot(a.order);
-    if (slot == kNone) {
-      ++counters.stale_outcomes;
-      return;
-    }
+    const std::uint32_t slot = awaiting_outcome(a.order);
+    if (slot == kNone) return;
     Order& o = orders[slot];
-    if (o.rec.status != OrderStatus::PendingNew && o.rec.status != OrderStatus::Unknown) {
-      ++counters.stale_outcomes;  // already settled, e.g. found by a listing first
-      return;
-    }
     const std::uint64_t hash = hash_key(a.exchange_id);
     const std::uint32_t other = exchange_slot(a.exchange_id, hash);
     if (other != kNone && other != slot) {
@@ -903,16 +909,9 @@ struct Engine::State {
   }
 
   void on(const OrderRejected& r) {
-    const std::uint32_t slot = order_slot(r.order);
-    if (slot == kNone) {
-      ++counters.stale_outcomes;
-      return;
-    }
+    const std::uint32_t slot = awaiting_outcome(r.order);
+    if (slot == kNone) return;
     Order& o = orders[slot];
-    if (o.rec.status != OrderStatus::PendingNew && o.rec.status != OrderStatus::Unknown) {
-      ++counters.stale_outcomes;
-      return;
-    }
     const std::uint32_t bslot = o.bot_slot;
     set_status(slot, OrderStatus::Rejected);
     placement_failed(bslot, o, r.kind == RejectKind::Transient, r.reason);
