@@ -47,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <readerwriterqueue/readerwriterqueue.h>
 #include <algorithm>
 #include <atomic>
 #include <boost/lockfree/spsc_queue.hpp>
@@ -62,7 +63,6 @@
 #include <map>
 #include <memory>
 #include <new>
-#include <readerwriterqueue/readerwriterqueue.h>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -308,10 +308,10 @@ struct FreeDeleter {
 };
 
 // Diagnostic variant of ours: the producer and the consumer thread each attach their own
-// SpscRing object to the same memory, as two processes do. SpscRing keeps the producer's cached
-// head and the consumer's cached tail (rewritten on every empty poll) in one object, next to
-// the fields both sides read on every call; shared between two threads that object is one
-// falsely shared cache line. This row shows what the ring costs without it.
+// SpscRing object to the same memory, as two processes do, so nothing of the object can be
+// shared between them. SpscRing keeps each side's cache and position on its own block, so this
+// row should match the one-object row; it guards that layout. (When both sides' fields shared
+// one line of the object, the one-object round trip measured 1.4× this row's.)
 class ScalperPerSideQueue : public ScalperQueue {
  public:
   static constexpr const char* kName = "scalper SpscRing, object per side";
@@ -569,7 +569,7 @@ bool reap(pid_t child) {
 }
 
 template <class Q>
-  requires InCallerMemory<Q>
+requires InCallerMemory<Q>
 void BM_RttProcess(benchmark::State& state) {
   constexpr std::size_t kControlBytes = round_up(sizeof(Control), kFalseSharing);
   const SharedMapping mapping(kControlBytes + 2 * Q::kBytes);
@@ -602,7 +602,7 @@ void BM_RttProcess(benchmark::State& state) {
   if (child == 0) {
     // The child: attach, echo, _exit. Nothing of the benchmark library runs here, and _exit
     // skips atexit handlers and stdio buffers inherited from the parent.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the parent
+    prctl(PR_SET_PDEATHSIG, SIGKILL);   // dies with the parent
     if (getppid() != parent) _exit(3);  // the parent died before prctl
     const bool pinned = pin_self(g_cpus.pong);
     Q in(there_memory);
@@ -814,9 +814,11 @@ void BM_SeqlockRead(benchmark::State& state, int writer_hz) {
   state.counters["ns_per_read"] = ok > 0 ? elapsed_ns / ok : 0.0;
   state.counters["retry_rate"] = attempts > 0 ? (attempts - ok) / attempts : 0.0;
   state.counters["reads_ok"] = ok;
-  state.counters["writes_per_s"] = elapsed_ns > 0 ? static_cast<double>(writes) * 1e9 / elapsed_ns : 0;
+  state.counters["writes_per_s"] =
+      elapsed_ns > 0 ? static_cast<double>(writes) * 1e9 / elapsed_ns : 0;
   state.SetItemsProcessed(static_cast<std::int64_t>(reads_ok));
-  state.SetLabel(pin.pinned() && peer_pinned ? "SeqlockSlot<256 B>" : "SeqlockSlot<256 B>, unpinned");
+  state.SetLabel(pin.pinned() && peer_pinned ? "SeqlockSlot<256 B>"
+                                             : "SeqlockSlot<256 B>, unpinned");
 }
 
 BENCHMARK_TEMPLATE(BM_RttThread, ScalperQueue)->UseRealTime();
@@ -927,6 +929,8 @@ void table_row(const TableReporter& r) {
   std::printf(" |");
   const double rate = r.get(tmpl<Q>("BM_Throughput"), "items_per_second");
   cell(rate < 0 ? -1 : rate / 1e6, 9, 1);
+  const double fill = r.get(tmpl<Q>("BM_Throughput"), "mean_fill");
+  cell(fill < 0 ? -1 : 100 * fill, 5);
   std::printf("\n");
 }
 
@@ -977,22 +981,25 @@ void print_distribution(const std::string& key, const LogLinearHistogram& h) {
 }
 
 void print_table(const TableReporter& r) {
-  std::printf("\nshm_bench summary — %s, %u CPUs; ping on CPU %d, peer on CPU %d; timer: %s "
-              "(%.3f ns/tick, %.1f ns per timer pair, included)\n",
-              cpu_model().c_str(), std::thread::hardware_concurrency(), g_cpus.ping, g_cpus.pong,
-              kTimerName, g_ns_per_tick, g_timer_cost_ns);
+  std::printf(
+      "\nshm_bench summary — %s, %u CPUs; ping on CPU %d, peer on CPU %d; timer: %s "
+      "(%.3f ns/tick, %.1f ns per timer pair, included)\n",
+      cpu_model().c_str(), std::thread::hardware_concurrency(), g_cpus.ping, g_cpus.pong,
+      kTimerName, g_ns_per_tick, g_timer_cost_ns);
   std::printf("Figures are the medians of the repetitions when run with repetitions.\n\n");
-  std::printf("%-34s %35s | %35s | %9s\n", "", "cross-thread RTT, ns", "cross-process RTT, ns",
+  std::printf("%-34s %35s | %35s | %15s\n", "", "cross-thread RTT, ns", "cross-process RTT, ns",
               "one-way");
-  std::printf("%-34s %8s %8s %8s %8s | %8s %8s %8s %8s | %9s\n", "queue (64-byte records)", "p50",
-              "p99", "p99.9", "max", "p50", "p99", "p99.9", "max", "M msg/s");
+  std::printf("%-34s %8s %8s %8s %8s | %8s %8s %8s %8s | %9s %5s\n", "queue (64-byte records)",
+              "p50", "p99", "p99.9", "max", "p50", "p99", "p99.9", "max", "M msg/s", "fill%");
   table_row<ScalperQueue>(r);
   table_row<BoostQueue>(r);
   table_row<MoodycamelQueue>(r);
   table_row<ScalperPerSideQueue>(r);
-  std::printf("  moodycamel::ReaderWriterQueue cannot cross processes: its blocks are malloc'ed "
-              "by the creating process.\n  \"object per side\" is ours with a SpscRing object per "
-              "thread (diagnostic; cross-process always is).\n");
+  std::printf(
+      "  moodycamel::ReaderWriterQueue cannot cross processes: its blocks are malloc'ed "
+      "by the creating process.\n  \"object per side\" is ours with a SpscRing object per "
+      "thread (diagnostic; cross-process always is).\n  fill%%: mean occupancy during the "
+      "throughput run (near 0: the consumer keeps up; see BM_Throughput on regimes).\n");
   print_goal(r, "BM_RttThread");
   print_goal(r, "BM_RttProcess");
 
@@ -1031,8 +1038,8 @@ void print_help() {
       "  BM_Throughput<Q>   one-way, producer thread to benchmark thread; items_per_second,\n"
       "                     mean_fill (occupancy/capacity) and empty_polls (failed pops per\n"
       "                     record) say whether the run was in the near-empty or near-full regime\n"
-      "  Q = ScalperPerSideQueue: ours with one SpscRing object per thread (diagnostic: shows\n"
-      "                     the cost of the two sides sharing one object's cache line)\n"
+      "  Q = ScalperPerSideQueue: ours with one SpscRing object per thread (diagnostic: should\n"
+      "                     match Q = ScalperQueue, where both threads use one object)\n"
       "  BM_SeqlockRead/writer_1kHz, /writer_continuous\n"
       "                     reads of a 256-byte SeqlockSlot while another thread rewrites it\n"
       "                     every ms or back to back; an iteration is one try_load; counters\n"
