@@ -74,6 +74,9 @@ TEST(Json, TypedReadsAcceptNumbersAsTextAndNameTheField) {
   EXPECT_EQ(d->raw(), 1'000'000);
   EXPECT_EQ(read_decimal(n, "bad", Presence::Required, d), "bad must be a number, not object");
   EXPECT_EQ(read_decimal(n, "missing", Presence::Required, d), "missing is missing");
+  const JsonNode fine = parse_ok(R"({"p":"3400.000000001"})");
+  EXPECT_EQ(read_decimal(fine, "p", Presence::Required, d),
+            "p is invalid: more than 8 decimal places");
   EXPECT_EQ(read_decimal(n, "missing", Presence::Optional, d), "");
   EXPECT_FALSE(d.has_value());
 

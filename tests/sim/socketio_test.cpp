@@ -48,6 +48,8 @@ TEST(SocketIo, Eio4WaitsForTheClientConnect) {
   // Events before the namespace is connected are dropped.
   EXPECT_EQ(h.frame(R"(42["join",{"channelName":"x"}])"), "");
   EXPECT_TRUE(h.emits.empty());
+  // ... but garbage is garbage either way.
+  EXPECT_EQ(h.frame("42{not json"), "parse error");
   EXPECT_EQ(h.frame("40"), "");
   ASSERT_EQ(h.out.size(), 1u);
   EXPECT_EQ(h.out[0], R"(40{"sid":"abc#ns"})");

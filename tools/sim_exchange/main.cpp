@@ -6,6 +6,7 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,9 @@ Account and market:
   --api-secret SECRET      API secret (default $COINDCX_API_SECRET, else "sim-secret")
   --seed N                 seed of the price paths and ids (default 1)
   --walk-interval-ms N     move every pair's price every N ms (default 0: only when told)
+  --trades-csv FILE        replay this tape of trades (time_ms,pair,price,quantity per line)
+                           instead of the random walk, keeping the gaps between trades
+  --replay-speed X         tape speed factor (default 1; 0: only POST /sim/walk/step moves it)
   --volatility-bps D       largest move per walk step, basis points (default 5)
   --balance-usdt D         starting USDT wallet (default 100000)
   --partial-fills          a crossing fills half of what rests, the rest on later crossings
@@ -126,6 +130,17 @@ int main(int argc, char** argv) {
       config.exchange.seed = static_cast<std::uint64_t>(parse_int(a, value(), 0, INT64_MAX));
     } else if (a == "--walk-interval-ms") {
       config.walk_interval_ms = parse_int(a, value(), 0, 3'600'000);
+    } else if (a == "--trades-csv") {
+      const std::string path(value());
+      std::ifstream in(path, std::ios::binary);
+      if (!in) usage_error("cannot read --trades-csv " + path);
+      const std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+      auto tape = scalper::sim::parse_trade_tape(text);
+      if (auto* error = std::get_if<std::string>(&tape)) usage_error(path + ": " + *error);
+      config.tape = std::move(std::get<std::vector<scalper::sim::TapeTrade>>(tape));
+    } else if (a == "--replay-speed") {
+      config.replay_speed = parse_dec(a, value());
     } else if (a == "--volatility-bps") {
       config.exchange.walk_volatility_bps = parse_dec(a, value());
     } else if (a == "--balance-usdt") {

@@ -154,7 +154,9 @@ std::string read_decimal(const JsonNode& obj, std::string_view key, Presence pre
     return std::string(key) + " must be a number, not " + std::string(kind_name(n->kind));
   }
   Decimal d;
-  if (auto st = parse_decimal(n->text, d, Rounding::HalfEven); st != DecimalStatus::Ok) {
+  // Exact: a price or quantity with digits beyond 8 places is refused, not silently rounded
+  // into something the client did not send.
+  if (auto st = parse_decimal(n->text, d, Rounding::Exact); st != DecimalStatus::Ok) {
     return std::string(key) + " is invalid: " + std::string(to_string(st));
   }
   out = d;
@@ -207,8 +209,15 @@ std::string read_int(const JsonNode& obj, std::string_view key, Presence presenc
 void append_json_string(std::string& out, std::string_view v) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : v) {
+  // Runs that need no escape are appended whole: replies are mostly such runs, and a
+  // character at a time was half the cost of a fill in the matching benchmark.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
     const auto u = static_cast<unsigned char>(c);
+    if (c != '"' && c != '\\' && u >= 0x20) continue;
+    out.append(v.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -216,15 +225,12 @@ void append_json_string(std::string& out, std::string_view v) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 0xF]);
-        } else {
-          out.push_back(c);
-        }
+        out += "\\u00";
+        out.push_back(kHex[u >> 4]);
+        out.push_back(kHex[u & 0xF]);
     }
   }
+  out.append(v.data() + run, v.size() - run);
   out.push_back('"');
 }
 

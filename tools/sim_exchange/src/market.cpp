@@ -535,7 +535,7 @@ std::optional<Reject> Exchange::update_leverage(std::string_view pair, std::int6
 // ---- market -----------------------------------------------------------------------------
 
 std::optional<Reject> Exchange::set_price(std::string_view pair, Decimal price, std::int64_t now_ms,
-                                          Events& out) {
+                                          Events& out, std::optional<Decimal> trade_qty) {
   Market* m = market(pair);
   if (m == nullptr) return Reject{400, "Invalid pair " + std::string(pair)};
   const Decimal rounded = round_to(price, m->spec->price_increment);
@@ -543,7 +543,7 @@ std::optional<Reject> Exchange::set_price(std::string_view pair, Decimal price, 
   const bool up = rounded >= m->last_price;
   m->last_price = rounded;
   // Buyer is the maker when the price ticks down (a seller hit the bid).
-  emit_market(*m, m->spec->trade_quantity, !up, now_ms, out);
+  emit_market(*m, trade_qty.value_or(m->spec->trade_quantity), !up, now_ms, out);
   match_resting(*m, now_ms, out);
   return std::nullopt;
 }

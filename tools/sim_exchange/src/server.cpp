@@ -70,6 +70,9 @@ class SimServer::Impl {
         delay_timer_(io) {}
 
   asio::io_context& io_;
+  // Connections hold a weak_ptr to this: an io_context that outlives the server destroys
+  // their unrun handlers later, and a connection must not touch a server that is gone.
+  std::shared_ptr<const int> lifetime_ = std::make_shared<const int>(0);
   ServerConfig config_;
   Exchange exchange_;
   CoinDcxApi api_;
@@ -108,6 +111,16 @@ class SimServer::Impl {
     std::int64_t interval_ms = 100;
   };
   std::map<std::string, std::unique_ptr<Walker>, std::less<>> walkers_;
+
+  // Trade tape replay (--trades-csv): one cursor over all pairs, in tape order.
+  struct TapeReplay {
+    explicit TapeReplay(asio::io_context& io) : timer(io) {}
+    asio::steady_timer timer;
+    std::size_t next = 0;
+    bool running = false;
+  };
+  TapeReplay tape_{io_};
+  bool has_tape() const { return !config_.tape.empty(); }
 
   // Wire-to-wire latency: fill frame written → next create-order received, per pair.
   std::map<std::string, std::int64_t, std::less<>> fill_written_ns_;
@@ -248,6 +261,45 @@ class SimServer::Impl {
     });
   }
 
+  // Plays the next trade of the tape; false at its end.
+  bool play_tape_trade() {
+    if (tape_.next >= config_.tape.size()) return false;
+    const TapeTrade& t = config_.tape[tape_.next++];
+    Exchange::Events out;
+    (void)exchange_.set_price(t.pair, t.price, wall_ms(), out, t.quantity);
+    publish(out);
+    return true;
+  }
+  void start_tape() {
+    if (!config_.replay_speed.is_positive()) return;  // speed 0: stepped by hand only
+    tape_.running = true;
+    schedule_tape();
+  }
+  void stop_tape() {
+    tape_.running = false;
+    tape_.timer.cancel();
+  }
+  void schedule_tape() {
+    if (tape_.next >= config_.tape.size()) {
+      tape_.running = false;
+      return;
+    }
+    // The gap to the previous trade, scaled by the speed: gap_ms / speed.
+    std::int64_t gap_ms = 0;
+    if (tape_.next > 0) {
+      const std::int64_t gap =
+          config_.tape[tape_.next].time_ms - config_.tape[tape_.next - 1].time_ms;
+      Decimal scaled;
+      if (div_checked(Decimal::from_raw(gap), config_.replay_speed, scaled)) gap_ms = scaled.raw();
+    }
+    tape_.timer.expires_after(std::chrono::milliseconds(gap_ms));
+    tape_.timer.async_wait([this](beast::error_code ec) {
+      if (ec || stopping_ || !tape_.running) return;
+      (void)play_tape_trade();
+      schedule_tape();
+    });
+  }
+
   // ---- HTTP -------------------------------------------------------------------------------
   HttpReply handle_http(const http::request<http::string_body>& req, std::int64_t received_ns);
   HttpReply handle_control(std::string_view method, std::string_view path, std::string_view body);
@@ -267,10 +319,13 @@ class WsConnection final : public StreamClient,
   WsConnection(NextLayer&& stream, SimServer::Impl& srv, EioVersion version)
       : ws_(std::move(stream)),
         srv_(srv),
+        server_alive_(srv.lifetime_),
         session_(version, "sim" + std::to_string(srv.next_sid_++), srv.config_.eio, wall_ms()),
         timer_(ws_.get_executor()) {}
 
-  ~WsConnection() override { srv_.remove_client(this); }
+  ~WsConnection() override {
+    if (!server_alive_.expired()) srv_.remove_client(this);
+  }
 
   void run(http::request<http::string_body> req) {
     beast::get_lowest_layer(ws_).expires_never();  // Engine.IO heartbeats judge liveness
@@ -434,11 +489,12 @@ class WsConnection final : public StreamClient,
     if (closed_) return;
     closed_ = true;
     timer_.cancel();
-    srv_.remove_client(this);
+    if (!server_alive_.expired()) srv_.remove_client(this);
   }
 
   websocket::stream<NextLayer> ws_;
   SimServer::Impl& srv_;
+  std::weak_ptr<const int> server_alive_;
   SocketIoSession session_;
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
@@ -696,6 +752,13 @@ std::string SimServer::Impl::state_json() const {
     w.end_object();
   }
   w.end_array();
+  if (has_tape()) {
+    w.key("tape").begin_object();
+    w.key("trades").integer(static_cast<std::int64_t>(config_.tape.size()));
+    w.key("played").integer(static_cast<std::int64_t>(tape_.next));
+    w.key("running").boolean(tape_.running);
+    w.end_object();
+  }
   const RestFaults& rf = api_.faults();
   w.key("faults").begin_object();
   w.key("stalled").boolean(stalled());
@@ -797,6 +860,14 @@ HttpReply SimServer::Impl::handle_control(std::string_view method, std::string_v
     }
     if (interval && *interval < 1) return error_reply(400, "interval_ms must be at least 1");
     if (vol) exchange_.set_volatility_bps(*vol);
+    if (has_tape()) {  // the tape replaces the walk: one cursor for all pairs
+      if (running->text == "true") {
+        if (!tape_.running) start_tape();
+      } else {
+        stop_tape();
+      }
+      return ok();
+    }
     for (const auto& p : pairs_or_all()) {
       if (!exchange_.instrument(p)) return error_reply(404, "unknown pair " + p);
       if (running->text == "true") {
@@ -814,6 +885,11 @@ HttpReply SimServer::Impl::handle_control(std::string_view method, std::string_v
     }
     const std::int64_t n = steps.value_or(1);
     if (n < 1 || n > 1'000'000) return error_reply(400, "steps must be between 1 and 1000000");
+    if (has_tape()) {
+      std::int64_t played = 0;
+      while (played < n && play_tape_trade()) ++played;
+      return ok(R"({"ok":true,"played":)" + std::to_string(played) + "}");
+    }
     for (const auto& p : pairs_or_all()) {
       for (std::int64_t i = 0; i < n; ++i) {
         if (auto r = exchange_.walk_step(p, wall_ms(), out)) {
@@ -865,6 +941,8 @@ HttpReply SimServer::Impl::handle_control(std::string_view method, std::string_v
       w->running = false;
       w->timer.cancel();
     }
+    stop_tape();
+    tape_.next = 0;
     exchange_.reset();
     api_.reset();
     stream_faults_ = StreamFaults{};
@@ -907,7 +985,15 @@ void SimServer::start() {
     throw std::runtime_error("cannot listen on " + s.config_.bind_address + ":" +
                              std::to_string(s.config_.port) + ": " + ec.message());
   }
-  if (s.config_.walk_interval_ms > 0) {
+  for (const auto& t : s.config_.tape) {
+    if (s.exchange_.instrument(t.pair) == nullptr) {
+      throw std::runtime_error("the trade tape names pair " + t.pair +
+                               ", which the simulator does not list");
+    }
+  }
+  if (s.has_tape()) {
+    s.start_tape();
+  } else if (s.config_.walk_interval_ms > 0) {
     for (const auto& spec : s.exchange_.instruments())
       s.start_walk(spec.pair, s.config_.walk_interval_ms);
   }
@@ -940,6 +1026,7 @@ void SimServer::stop() {
   beast::error_code ignored;
   s.acceptor_.close(ignored);
   for (auto& [p, w] : s.walkers_) w->timer.cancel();
+  s.stop_tape();
   s.delay_timer_.cancel();
   s.drop_all_streams();
 }

@@ -43,7 +43,13 @@ std::string SocketIoSession::on_frame(std::string_view frame, std::int64_t now_m
     case '2':  // ping
       if (version_ == EioVersion::V4) return "invalid heartbeat direction";
       last_client_ping_ms_ = now_ms;
-      out.push_back("3" + std::string(payload));
+      // Built with += rather than "3" + std::string(payload): GCC 12 at -O3 reports a bogus
+      // -Wrestrict on the latter.
+      {
+        std::string pong = "3";
+        pong += payload;
+        out.push_back(std::move(pong));
+      }
       return {};
     case '3':  // pong
       if (version_ == EioVersion::V3) return "invalid heartbeat direction";
@@ -86,7 +92,8 @@ std::string SocketIoSession::on_socketio_packet(std::string_view p, std::vector<
       namespace_connected_ = false;
       return "client namespace disconnect";
     case '2': {  // EVENT, maybe with an ack id: 2<id>[...]
-      if (!namespace_connected_) return {};
+      // Decoded before anything else, as socket.io does: an undecodable packet closes the
+      // connection even when the namespace is not connected yet.
       std::size_t i = 0;
       while (i < p.size() && std::isdigit(static_cast<unsigned char>(p[i])) != 0) ++i;
       const std::string_view body = p.substr(i);
@@ -94,8 +101,9 @@ std::string SocketIoSession::on_socketio_packet(std::string_view p, std::vector<
       auto parsed = parse_json(body, error);
       if (!parsed || parsed->kind != JsonNode::Kind::Array || parsed->items.empty() ||
           parsed->items.front().kind != JsonNode::Kind::String) {
-        return "parse error";  // socket.io closes on an undecodable packet
+        return "parse error";
       }
+      if (!namespace_connected_) return {};  // dropped, as for a namespace never joined
       ClientEmit e;
       e.name = parsed->items.front().text;
       if (parsed->items.size() > 1) e.arg = std::move(parsed->items[1]);

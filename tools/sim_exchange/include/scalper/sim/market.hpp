@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -197,9 +198,10 @@ class Exchange {
                                         std::int64_t now_ms, Events& out);
 
   // ---- market (control API, walk timer) ---------------------------------------------------
-  // Moves the last price (rounded to the price increment), prints a public trade and matches.
+  // Moves the last price (rounded to the price increment), prints a public trade of
+  // trade_qty (the instrument's usual size when not given) and matches.
   std::optional<Reject> set_price(std::string_view pair, Decimal price, std::int64_t now_ms,
-                                  Events& out);
+                                  Events& out, std::optional<Decimal> trade_qty = std::nullopt);
   // One step of the pair's seeded random walk.
   std::optional<Reject> walk_step(std::string_view pair, std::int64_t now_ms, Events& out);
   void set_volatility_bps(Decimal bps) noexcept { config_.walk_volatility_bps = bps; }
@@ -225,7 +227,9 @@ class Exchange {
   [[nodiscard]] std::vector<const SimPosition*> positions() const;
   [[nodiscard]] const SimPosition* position(std::string_view pair) const noexcept;
   [[nodiscard]] std::vector<const SimWallet*> wallets() const;
-  [[nodiscard]] const std::vector<SimFill>& fills() const noexcept { return fills_; }
+  // A deque: fills never move once recorded, so a long session has no tick that pays for
+  // copying every earlier fill (a vector's doubling did, measured in bench/sim).
+  [[nodiscard]] const std::deque<SimFill>& fills() const noexcept { return fills_; }
   [[nodiscard]] std::size_t resting_orders() const noexcept;
 
  private:
@@ -271,7 +275,7 @@ class Exchange {
   std::vector<std::string> order_sequence_;  // creation order
   std::map<std::string, SimPosition, std::less<>> positions_;
   std::map<std::string, SimWallet, std::less<>> wallets_;
-  std::vector<SimFill> fills_;
+  std::deque<SimFill> fills_;
   std::int64_t price_version_ = 0;  // "vs" of currentPrices updates
 };
 

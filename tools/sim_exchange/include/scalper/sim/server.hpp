@@ -14,6 +14,7 @@
 #include <scalper/sim/market.hpp>
 #include <scalper/sim/rest_api.hpp>
 #include <scalper/sim/socketio.hpp>
+#include <scalper/sim/tape.hpp>
 
 namespace scalper::sim {
 
@@ -26,6 +27,8 @@ struct ServerConfig {
   ApiConfig api;
   EioConfig eio;
   std::int64_t walk_interval_ms = 0;  // 0: the price moves only when told to
+  std::vector<TapeTrade> tape;        // when not empty: replayed instead of the random walk
+  Decimal replay_speed = Decimal::from_units(1);  // 2 = twice as fast; 0 = step by hand
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_stream_queue = 100'000;  // frames queued per client before it is dropped
 };
