@@ -558,7 +558,7 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection<
     http::request<http::string_body> req = parser_->release();
     const std::string_view target(req.target().data(), req.target().size());
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path == "/socket.io/" || path == "/socket.io") return upgrade(std::move(req), target);
+    if (path == "/socket.io/" || path == "/socket.io") return upgrade(std::move(req));
 
     HttpReply reply = srv_.handle_http(req, received_ns);
     if (reply.hang) return hang();
@@ -575,10 +575,13 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection<
     respond(std::move(reply), version, keep_alive);
   }
 
-  void upgrade(http::request<http::string_body> req, std::string_view target) {
-    const std::string query(target.substr(std::min(target.size(), target.find('?') + 1)));
-    const std::string eio =
-        query_param(target.find('?') == std::string_view::npos ? "" : query, "EIO");
+  void upgrade(http::request<http::string_body> req) {
+    const std::string target(req.target());
+    const auto qmark = target.find('?');
+    const std::string_view query = qmark == std::string::npos
+                                       ? std::string_view{}
+                                       : std::string_view(target).substr(qmark + 1);
+    const std::string eio = query_param(query, "EIO");
     const std::string transport = query_param(query, "transport");
     // engine.io's own error bodies: {"code":N,"message":...}
     if (!websocket::is_upgrade(req) || transport != "websocket") {
