@@ -50,8 +50,8 @@ bool same_shape(const JsonNode& a, const JsonNode& b) {
     if (!same_shape(a.items[i], b.items[i])) return false;
   }
   for (std::size_t i = 0; i < a.members.size(); ++i) {
-    if (a.members[i].first != b.members[i].first) return false;
-    if (!same_shape(a.members[i].second, b.members[i].second)) return false;
+    if (a.members[i].key != b.members[i].key) return false;
+    if (!same_shape(a.members[i].value, b.members[i].value)) return false;
   }
   return true;
 }
@@ -72,14 +72,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto again = scalper::sim::parse_json(w.str(), error2);
   check(again.has_value());
   check(same_shape(*node, *again));
-  for (const auto& [key, value] : node->members) {
+  for (const auto& member : node->members) {
+    // Readers see the first member of a name (duplicates are legal input).
+    const JsonNode& first = *node->find(member.key);
     std::optional<scalper::Decimal> d;
     std::optional<std::int64_t> i;
     std::optional<std::string> s;
-    (void)scalper::sim::read_decimal(*node, key, scalper::sim::Presence::Required, d);
-    (void)scalper::sim::read_int(*node, key, scalper::sim::Presence::Required, i);
-    const std::string e = scalper::sim::read_string(*node, key, scalper::sim::Presence::Required, s);
-    check(e.empty() == (value.kind == JsonNode::Kind::String) || value.is_null());
+    (void)scalper::sim::read_decimal(*node, member.key, scalper::sim::Presence::Required, d);
+    (void)scalper::sim::read_int(*node, member.key, scalper::sim::Presence::Required, i);
+    const std::string e =
+        scalper::sim::read_string(*node, member.key, scalper::sim::Presence::Required, s);
+    check(e.empty() == (first.kind == JsonNode::Kind::String));
+    check(!d || first.kind == JsonNode::Kind::Number || first.kind == JsonNode::Kind::String);
   }
   return 0;
 }

@@ -68,7 +68,7 @@ simdjson::error_code build_any(V& value, JsonNode& out, int depth) {
       if (auto e = field.unescaped_key().get(key)) return e;
       JsonNode child;
       if (auto e = build(field.value(), child, depth + 1)) return e;
-      out.members.emplace_back(std::string(key), std::move(child));
+      out.members.push_back(JsonMember{std::string(key), std::move(child)});
     }
     return simdjson::SUCCESS;
   }

@@ -36,11 +36,14 @@ class Outbox {
   // passed whole is copied once, not zeroed first) and returns it for the caller to finish.
   template <class A, class... Args>
   A& emplace(Args&&... args) noexcept {
-    if (size_ < capacity_) {
-      return slots_[size_++].template emplace<A>(std::forward<Args>(args)...);
-    }
-    overflowed_ = true;
-    return scratch_.template emplace<A>(std::forward<Args>(args)...);
+    Action& slot = size_ < capacity_ ? slots_[size_++] : (overflowed_ = true, scratch_);
+#if defined(__cpp_aggregate_paren_init)
+    return slot.template emplace<A>(std::forward<Args>(args)...);
+#else
+    // Compilers without C++20 parenthesised aggregate init (clang 14, which builds the fuzz
+    // preset) take a braced temporary: one more copy, off the production (GCC) path.
+    return slot.template emplace<A>(A{std::forward<Args>(args)...});
+#endif
   }
 
   [[nodiscard]] std::span<const Action> actions() const noexcept { return {slots_.get(), size_}; }

@@ -17,18 +17,27 @@
 
 namespace scalper::sim {
 
+struct JsonMember;
+
 struct JsonNode {
   enum class Kind : std::uint8_t { Null, Bool, Number, String, Array, Object };
 
   Kind kind = Kind::Null;
   std::string text;  // String: unescaped value; Number: the raw token; Bool: "true"/"false"
-  std::vector<std::pair<std::string, JsonNode>> members;  // Object, in document order
-  std::vector<JsonNode> items;                            // Array
+  // Object members in document order. A struct of its own, not std::pair: a pair of an
+  // incomplete JsonNode is refused by clang's libstdc++ checks, a vector of one is fine.
+  std::vector<JsonMember> members;
+  std::vector<JsonNode> items;  // Array
 
   // First member named `key` (CoinDCX samples contain duplicate keys; the first one wins,
   // as in most JSON libraries' "find" semantics). nullptr when absent or not an object.
   [[nodiscard]] const JsonNode* find(std::string_view key) const noexcept;
   [[nodiscard]] bool is_null() const noexcept { return kind == Kind::Null; }
+};
+
+struct JsonMember {
+  std::string key;
+  JsonNode value;
 };
 
 [[nodiscard]] std::string_view kind_name(JsonNode::Kind kind) noexcept;
