@@ -1,0 +1,106 @@
+// feed_bench.cpp — the feed transport's codecs on one message, the way the feed thread sees
+// them: a CoinDCX df-order-update frame (the event a fill arrives as) and its kin.
+//
+// BM_SocketIoDecode   Engine.IO packet → Socket.IO packet → event name and argument text, for
+//   the 812-byte order-update frame, through EioSession::on_frame (the path the feed runs).
+// BM_SocketIoEncode   a private-channel `join` emit written into a buffer.
+//
+// Items are messages; counter allocs_per_op is heap allocations per message in the timed loop
+// (target 0). Each benchmark checks its result once before timing; a failed check skips it
+// with the reason and the executable exits 1 (CI runs it as a smoke test).
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <scalper/net/engineio.hpp>
+#include "alloc_counter.hpp"
+
+namespace scalper::bench {
+namespace {
+
+bool g_check_failed = false;
+
+void fail(benchmark::State& state, const char* why) {
+  g_check_failed = true;
+  state.SkipWithError(why);
+}
+
+// A filled order as the simulator (and, by the documented shape, CoinDCX) sends it: the
+// envelope's data is JSON text inside a string, so every quote is escaped.
+std::string order_update_frame() {
+  const std::string inner =
+      R"([{"id":"53305489-495e-4841-b74c-96ae9ef8abbe","pair":"B-ETH_USDT","side":"buy",)"
+      R"("status":"filled","order_type":"limit_order","leverage":3.0,"fee_amount":0.0085,)"
+      R"("price":3400.0,"avg_price":3400.0,"total_quantity":0.01,"remaining_quantity":0.0,)"
+      R"("cancelled_quantity":0.0,"filled_quantity":0.01,"created_at":1795623474267,)"
+      R"("updated_at":1795623474282,"display_message":"ETH limit buy order filled!",)"
+      R"("margin_currency_short_name":"USDT"}])";
+  std::string escaped;
+  for (char c : inner) {
+    if (c == '"') escaped += '\\';
+    escaped += c;
+  }
+  return R"(42["df-order-update",{"event":"df-order-update","data":")" + escaped + "\"}]";
+}
+
+void BM_SocketIoDecode(benchmark::State& state) {
+  const std::string frame = order_update_frame();
+  using namespace scalper::net;
+  EioSession session(EioVersion::V4, 0);
+  (void)session.on_frame(
+      R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})",
+      0);
+  (void)session.on_frame(R"(40{"sid":"x"})", 0);
+  const EioStep check = session.on_frame(frame, 1);
+  if (!check.event || check.message.name != "df-order-update" ||
+      !check.message.args.starts_with(R"({"event":"df-order-update","data":"[{)") ||
+      !check.message.args.ends_with(R"(}]"})")) {
+    return fail(state, "the order-update frame did not decode to its event");
+  }
+  const testing::AllocationScope allocs;
+  std::int64_t now = 1;
+  for (auto _ : state) {
+    const EioStep st = session.on_frame(frame, ++now);
+    benchmark::DoNotOptimize(st.message.args.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(frame.size()));
+  state.counters["allocs_per_op"] =
+      static_cast<double>(allocs.count()) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_SocketIoDecode);
+
+void BM_SocketIoEncode(benchmark::State& state) {
+  using namespace scalper::net;
+  constexpr std::string_view kArg =
+      R"({"channelName":"coindcx","authSignature":"c8f94ab0ff0372da5b20dfa616c8a1abd06341fa2c0ea19559decc4c8485b989","apiKey":"sim-key"})";
+  std::array<char, 256> buf{};
+  const std::size_t n = encode_sio_event("join", kArg, buf);
+  if (std::string_view(buf.data(), n) != std::string("42[\"join\",") + std::string(kArg) + "]") {
+    return fail(state, "the join emit is not what socket.io expects");
+  }
+  const testing::AllocationScope allocs;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(encode_sio_event("join", kArg, buf));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["allocs_per_op"] =
+      static_cast<double>(allocs.count()) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_SocketIoEncode);
+
+}  // namespace
+}  // namespace scalper::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return scalper::bench::g_check_failed ? 1 : 0;
+}
