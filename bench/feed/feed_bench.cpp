@@ -4,6 +4,9 @@
 // BM_SocketIoDecode   Engine.IO packet → Socket.IO packet → event name and argument text, for
 //   the 812-byte order-update frame, through EioSession::on_frame (the path the feed runs).
 // BM_SocketIoEncode   a private-channel `join` emit written into a buffer.
+// BM_WebSocketDecode  that frame as the server sends it (unmasked text frame, 16-bit length)
+//   through FrameDecoder: header, limits, UTF-8 validation of the whole message, the view.
+// BM_WebSocketEncode  the join emit as a masked client text frame (header + masking copy).
 //
 // Items are messages; counter allocs_per_op is heap allocations per message in the timed loop
 // (target 0). Each benchmark checks its result once before timing; a failed check skips it
@@ -15,8 +18,10 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <scalper/net/engineio.hpp>
+#include <scalper/net/websocket.hpp>
 #include "alloc_counter.hpp"
 
 namespace scalper::bench {
@@ -93,6 +98,69 @@ void BM_SocketIoEncode(benchmark::State& state) {
       static_cast<double>(allocs.count()) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_SocketIoEncode);
+
+// The server's frame for `payload`: FIN, opcode text, no mask, minimal length.
+std::vector<std::uint8_t> server_text_frame(std::string_view payload) {
+  std::vector<std::uint8_t> f{0x81};
+  if (payload.size() < 126) {
+    f.push_back(static_cast<std::uint8_t>(payload.size()));
+  } else {
+    f.push_back(126);
+    f.push_back(static_cast<std::uint8_t>(payload.size() >> 8));
+    f.push_back(static_cast<std::uint8_t>(payload.size() & 0xFF));
+  }
+  f.insert(f.end(), payload.begin(), payload.end());
+  return f;
+}
+
+void BM_WebSocketDecode(benchmark::State& state) {
+  using namespace scalper::net;
+  const std::string text = order_update_frame();
+  const std::vector<std::uint8_t> frame = server_text_frame(text);
+  FrameDecoder decoder;
+  const DecodeResult check = decoder.decode(frame);
+  if (check.event != FrameEvent::Text || check.consumed != frame.size() || check.text() != text) {
+    return fail(state, "the server frame did not decode to its text message");
+  }
+  const testing::AllocationScope allocs;
+  for (auto _ : state) {
+    const DecodeResult r = decoder.decode(frame);
+    benchmark::DoNotOptimize(r.payload.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(frame.size()));
+  state.counters["allocs_per_op"] =
+      static_cast<double>(allocs.count()) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_WebSocketDecode);
+
+void BM_WebSocketEncode(benchmark::State& state) {
+  using namespace scalper::net;
+  constexpr std::string_view kJoin =
+      R"(42["join",{"channelName":"coindcx","authSignature":"c8f94ab0ff0372da5b20dfa616c8a1abd06341fa2c0ea19559decc4c8485b989","apiKey":"sim-key"}])";
+  const std::span<const std::uint8_t> payload(reinterpret_cast<const std::uint8_t*>(kJoin.data()),
+                                              kJoin.size());
+  std::array<std::uint8_t, 512> out{};
+  const std::size_t n = encode_frame(Opcode::Text, true, payload, 0x37fa213d, out);
+  // 139 bytes: 2-byte header, 16-bit length, 4-byte key, then the masked payload.
+  std::vector<std::uint8_t> unmasked(out.begin() + 8, out.begin() + static_cast<std::ptrdiff_t>(n));
+  apply_mask(unmasked, 0x37fa213d);
+  if (n != kJoin.size() + 8 || out[0] != 0x81 || (out[1] & 0x80) == 0 ||
+      std::string_view(reinterpret_cast<const char*>(unmasked.data()), unmasked.size()) != kJoin) {
+    return fail(state, "the client frame is not a masked text frame of the emit");
+  }
+  const testing::AllocationScope allocs;
+  std::uint32_t key = 0x9e3779b9;
+  for (auto _ : state) {
+    key = key * 1664525u + 1013904223u;  // a fresh key per frame, as a client must
+    benchmark::DoNotOptimize(encode_frame(Opcode::Text, true, payload, key, out));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["allocs_per_op"] =
+      static_cast<double>(allocs.count()) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_WebSocketEncode);
 
 }  // namespace
 }  // namespace scalper::bench
