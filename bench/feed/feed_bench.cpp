@@ -7,6 +7,9 @@
 // BM_WebSocketDecode  that frame as the server sends it (unmasked text frame, 16-bit length)
 //   through FrameDecoder: header, limits, UTF-8 validation of the whole message, the view.
 // BM_WebSocketEncode  the join emit as a masked client text frame (header + masking copy).
+// BM_HttpResponseParse  the simulator's create-order reply (200, Content-Length, one order).
+// BM_HttpRequestWrite   a signed create-order request, the body built in place first and the
+//   head written in front of it (the order gateway's path; signing itself is not timed here).
 //
 // Items are messages; counter allocs_per_op is heap allocations per message in the timed loop
 // (target 0). Each benchmark checks its result once before timing; a failed check skips it
@@ -16,11 +19,13 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <scalper/net/engineio.hpp>
+#include <scalper/net/http.hpp>
 #include <scalper/net/websocket.hpp>
 #include "alloc_counter.hpp"
 
@@ -161,6 +166,72 @@ void BM_WebSocketEncode(benchmark::State& state) {
       static_cast<double>(allocs.count()) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_WebSocketEncode);
+
+void BM_HttpResponseParse(benchmark::State& state) {
+  using namespace scalper::net;
+  const std::string body =
+      R"([{"id":"53305489-495e-4841-b74c-96ae9ef8abbe","pair":"B-ETH_USDT","side":"buy",)"
+      R"("status":"initial","order_type":"limit_order","leverage":3.0,"price":3400.0,)"
+      R"("total_quantity":0.01,"remaining_quantity":0.01,"created_at":1795623474267}])";
+  const std::string pristine =
+      "HTTP/1.1 200 OK\r\nServer: scalper-sim\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string wire = pristine;
+  ResponseParser parser;
+  const HttpParseResult check = parser.parse(wire);
+  if (!check.done() || parser.status() != 200 || parser.body() != body || !parser.keep_alive()) {
+    return fail(state, "the create-order reply did not parse");
+  }
+  const testing::AllocationScope allocs;
+  for (auto _ : state) {
+    parser.reset();
+    const HttpParseResult r = parser.parse(wire);
+    benchmark::DoNotOptimize(r.consumed);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["allocs_per_op"] =
+      static_cast<double>(allocs.count()) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_HttpResponseParse);
+
+void BM_HttpRequestWrite(benchmark::State& state) {
+  using namespace scalper::net;
+  constexpr std::string_view kBody =
+      R"({"timestamp":1761400000000,"order":{"side":"buy","pair":"B-ETH_USDT",)"
+      R"("order_type":"limit_order","price":"3400.0","total_quantity":0.01,"leverage":3}})";
+  const std::array<HttpHeader, 2> extra = {
+      HttpHeader{"X-AUTH-APIKEY", "sim-key"},
+      HttpHeader{"X-AUTH-SIGNATURE",
+                 "1928512fa37f4053e5322e84c1a568b609484a517b3a7136bc92fa26be573717"}};
+  HttpRequestHead head;
+  head.target = "/exchange/v1/derivatives/futures/orders/create";
+  head.host = "127.0.0.1:8420";
+  head.extra = extra;
+  std::array<char, 1024> buf{};
+  RequestWriter writer(buf);
+  auto write_once = [&]() {
+    const std::span<char> area = writer.begin_body(384);
+    std::memcpy(area.data(), kBody.data(), kBody.size());
+    return writer.finish_body(head, kBody.size());
+  };
+  const HttpWriteResult check = write_once();
+  const std::string_view msg(check.message.data(), check.message.size());
+  if (!check.ok() || !msg.starts_with("POST /exchange/v1/derivatives/futures/orders/create") ||
+      !msg.ends_with(kBody)) {
+    return fail(state, "the create-order request was not written");
+  }
+  const testing::AllocationScope allocs;
+  for (auto _ : state) {
+    const HttpWriteResult r = write_once();
+    benchmark::DoNotOptimize(r.message.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["allocs_per_op"] =
+      static_cast<double>(allocs.count()) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_HttpRequestWrite);
 
 }  // namespace
 }  // namespace scalper::bench
