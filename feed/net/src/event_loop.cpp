@@ -30,7 +30,14 @@ class UringLoop final : public EventLoop {
 
   // False (with the reason) when io_uring cannot be used here.
   bool init(std::string& why) {
-    const int r = io_uring_queue_init(config_.ring_entries, &ring_, 0);
+    // Cooperative task running: completion work runs when this thread enters the kernel for
+    // the ring, instead of interrupting whatever it is doing (without it, a blocking call
+    // elsewhere on the thread can fail with EINTR when a completion lands). Single issuer:
+    // only this thread submits. Both are newer than some kernels: fall back to none.
+    io_uring_params params{};
+    params.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
+    int r = io_uring_queue_init_params(config_.ring_entries, &ring_, &params);
+    if (r == -EINVAL) r = io_uring_queue_init(config_.ring_entries, &ring_, 0);
     if (r < 0) {
       why = "io_uring unavailable (" + std::string(std::strerror(-r)) + "); using epoll";
       return false;

@@ -385,7 +385,10 @@ class WsConnection final : public StreamClient,
     std::vector<std::string> out;
     std::vector<ClientEmit> emits;
     const std::string reason = session_.on_frame(frame, wall_ms(), out, emits);
-    for (auto& f : out) enqueue(std::make_shared<const std::string>(std::move(f)));
+    // A stalled exchange answers nothing either: EIO3 clients must see their pongs stop.
+    if (!srv_.stalled()) {
+      for (auto& f : out) enqueue(std::make_shared<const std::string>(std::move(f)));
+    }
     if (!reason.empty()) return close_after_flush(websocket::close_code::normal);
     for (auto& e : emits) {
       if (!handle_emit(e)) return;

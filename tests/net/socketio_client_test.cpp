@@ -1,0 +1,312 @@
+// SocketIoClient end to end against a peer nobody on the feed side wrote: the scalper-sim
+// binary (Boost.Beast, its own socket.io server). Both Engine.IO versions, joins and events,
+// heartbeats, and every way the stream dies (kicked, dropped, stalled, refused) followed by a
+// reconnect. Waits are bounded: the loop is polled against a deadline, the simulator's start
+// is read from its stdout with poll() and a timeout.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <scalper/net/http.hpp>
+#include <scalper/net/socketio_client.hpp>
+
+namespace scalper::net {
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The simulator as a child process on a free port, read from its first stdout line.
+class Sim {
+ public:
+  explicit Sim(std::vector<std::string> extra) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      std::vector<std::string> args = {SCALPER_SIM_BINARY, "--port", "0"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    read_port(out[0]);
+    ::close(out[0]);
+  }
+  ~Sim() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+
+  // POST /sim/... with a JSON body over a blocking socket; the HTTP status.
+  int control(std::string_view path, std::string_view body) const {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const sockaddr_in a = address();
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    std::vector<char> buf(8192);
+    RequestWriter w(buf);
+    HttpRequestHead head;
+    head.target = path;
+    head.host = "127.0.0.1";
+    head.keep_alive = false;
+    const HttpWriteResult req = w.write(head, body);
+    (void)::send(fd, req.message.data(), req.message.size(), MSG_NOSIGNAL);
+    std::vector<char> in(65536);
+    std::size_t len = 0;
+    ResponseParser p;
+    int status = -1;
+    for (;;) {
+      const ssize_t n = ::recv(fd, in.data() + len, in.size() - len, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      len += static_cast<std::size_t>(n);
+      const HttpParseResult r = p.parse({in.data(), len});
+      if (r.done()) {
+        status = static_cast<int>(p.status());
+        break;
+      }
+      if (r.failed()) break;
+    }
+    ::close(fd);
+    return status;
+  }
+
+  [[nodiscard]] sockaddr_in address() const {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port_);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+  }
+
+ private:
+  // "scalper-sim: listening on http://127.0.0.1:PORT (...)"
+  void read_port(int fd) {
+    std::string line;
+    const std::int64_t end = steady_ms() + 10'000;
+    while (line.find('\n') == std::string::npos && steady_ms() < end) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 1000) <= 0) continue;
+      char c[256];
+      const ssize_t n = ::read(fd, c, sizeof c);
+      if (n <= 0) break;
+      line.append(c, static_cast<std::size_t>(n));
+    }
+    const auto colon = line.find("127.0.0.1:");
+    if (colon != std::string::npos)
+      port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 10)));
+  }
+
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+struct Recorder : SocketIoListener {
+  std::function<void()> joins;
+  std::vector<std::string> names;
+  std::vector<std::string> args;
+  std::vector<std::string> disconnects;
+  int connected = 0;
+  void on_connected() override {
+    ++connected;
+    if (joins) joins();
+  }
+  void on_event(std::string_view name, std::string_view a) override {
+    names.emplace_back(name);
+    args.emplace_back(a);
+  }
+  void on_disconnected(std::string_view why) override { disconnects.emplace_back(why); }
+  [[nodiscard]] bool saw_price(std::string_view price) const {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "price-change" && args[i].find(price) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+class SocketIoClientTest : public ::testing::TestWithParam<EioVersion> {
+ protected:
+  void make_client(const Sim& sim, std::int64_t backoff_ms = 50) {
+    std::string warning;
+    loop = EventLoop::create(LoopConfig{}, warning);
+    SocketIoClientConfig cfg;
+    cfg.address = sim.address();
+    cfg.host = "127.0.0.1:" + std::to_string(sim.port());
+    cfg.version = GetParam();
+    cfg.backoff_initial_ms = backoff_ms;
+    cfg.backoff_max_ms = 4 * backoff_ms;
+    cfg.buffer_bytes = 1 << 16;
+    client = std::make_unique<SocketIoClient>(*loop, cfg, rec);
+    client->start(steady_ms());
+  }
+  void TearDown() override {
+    if (!client) return;
+    client->stop();
+    (void)run_until([&] { return client->quiescent(); }, 5000);
+  }
+  bool run_until(const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
+    const std::int64_t end = steady_ms() + within_ms;
+    while (!done()) {
+      const std::int64_t now = steady_ms();
+      if (now > end) return false;
+      client->tick(now);
+      (void)loop->poll_once(1'000'000);
+    }
+    return true;
+  }
+  void join_prices() {
+    rec.joins = [this] {
+      EXPECT_TRUE(client->emit("join", R"({"channelName":"B-ETH_USDT@prices-futures"})"));
+    };
+  }
+  // Moves the price until the client sees it (the join has no ack; a price set before the
+  // server processed it reaches nobody).
+  bool see_price_move(const Sim& sim, const std::string& price) {
+    const std::string body = R"({"pair":"B-ETH_USDT","price":")" + price + "\"}";
+    const std::int64_t end = steady_ms() + 10'000;
+    while (steady_ms() < end) {
+      if (const int status = sim.control("/sim/price", body); status != 200) {
+        ADD_FAILURE() << "POST /sim/price answered " << status;
+        return false;
+      }
+      if (run_until([&] { return rec.saw_price(price); }, 200)) return true;
+    }
+    return false;
+  }
+
+  Recorder rec;
+  std::unique_ptr<EventLoop> loop;
+  std::unique_ptr<SocketIoClient> client;
+};
+
+TEST_P(SocketIoClientTest, ConnectsJoinsAndReceivesEvents) {
+  Sim sim({});
+  ASSERT_NE(sim.port(), 0);
+  join_prices();
+  make_client(sim);
+  ASSERT_TRUE(run_until([&] { return rec.connected == 1; })) << client->last_error();
+  ASSERT_TRUE(see_price_move(sim, "3411.5")) << rec.names.size() << " events";
+  // The CoinDCX envelope arrives whole: {"event":"price-change","data":"<JSON text>"}.
+  EXPECT_NE(rec.args.back().find(R"({"event":"price-change","data":")"), std::string::npos);
+  EXPECT_TRUE(rec.disconnects.empty());
+}
+
+TEST_P(SocketIoClientTest, KeepsTheHeartbeatInItsDirection) {
+  // 100 ms heartbeats: a wrong direction or a missed answer ends the session within ~200 ms.
+  Sim sim({"--ping-interval-ms", "100", "--ping-timeout-ms", "100"});
+  make_client(sim);
+  ASSERT_TRUE(run_until([&] { return rec.connected == 1; })) << client->last_error();
+  const std::int64_t until = steady_ms() + 1000;  // ten intervals
+  EXPECT_FALSE(run_until([&] { return !rec.disconnects.empty() || steady_ms() > until; }, 2000) &&
+               !rec.disconnects.empty())
+      << rec.disconnects.front();
+  EXPECT_EQ(rec.connected, 1);
+}
+
+TEST_P(SocketIoClientTest, KickedOnABadSignatureThenReconnects) {
+  Sim sim({});
+  bool bad_join_sent = false;
+  rec.joins = [&] {
+    if (bad_join_sent) return;
+    bad_join_sent = true;
+    EXPECT_TRUE(client->emit(
+        "join", R"({"channelName":"coindcx","authSignature":"00","apiKey":"sim-key"})"));
+  };
+  make_client(sim);
+  ASSERT_TRUE(run_until([&] { return !rec.disconnects.empty(); })) << client->last_error();
+  EXPECT_EQ(rec.disconnects.front(), "server disconnected the namespace");
+  ASSERT_TRUE(run_until([&] { return rec.connected == 2; })) << "reconnected after back-off";
+}
+
+TEST_P(SocketIoClientTest, DroppedByTheServerThenReconnectsAndRejoins) {
+  Sim sim({});
+  join_prices();
+  make_client(sim);
+  ASSERT_TRUE(run_until([&] { return rec.connected == 1; })) << client->last_error();
+  ASSERT_EQ(sim.control("/sim/fault", R"({"kind":"drop_stream"})"), 200);
+  ASSERT_TRUE(run_until([&] { return rec.connected == 2; })) << client->last_error();
+  EXPECT_EQ(rec.disconnects.size(), 1u);
+  EXPECT_TRUE(see_price_move(sim, "3422.5")) << "events flow again after the re-join";
+}
+
+TEST_P(SocketIoClientTest, AStalledStreamIsNoticedByItsHeartbeat) {
+  Sim sim({"--ping-interval-ms", "100", "--ping-timeout-ms", "100"});
+  make_client(sim);
+  ASSERT_TRUE(run_until([&] { return rec.connected == 1; })) << client->last_error();
+  ASSERT_EQ(sim.control("/sim/fault", R"({"kind":"stall_stream","ms":0})"), 200);
+  ASSERT_TRUE(run_until([&] { return !rec.disconnects.empty(); })) << "the stall went unnoticed";
+  EXPECT_EQ(rec.disconnects.front(), "heartbeat timed out");
+  ASSERT_EQ(sim.control("/sim/faults/clear", "{}"), 200);
+  ASSERT_TRUE(run_until([&] {
+    return rec.connected >= 2 && client->state() == SioClientState::Open &&
+           rec.disconnects.size() == static_cast<std::size_t>(rec.connected - 1);
+  })) << client->last_error();
+}
+
+INSTANTIATE_TEST_SUITE_P(Eio, SocketIoClientTest, ::testing::Values(EioVersion::V3, EioVersion::V4),
+                         [](const ::testing::TestParamInfo<EioVersion>& p) {
+                           return p.param == EioVersion::V3 ? std::string("V3") : std::string("V4");
+                         });
+
+TEST(SocketIoClient, RefusedConnectionsBackOffAndRetry) {
+  // A port with nobody listening.
+  const int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(probe);
+  std::string warning;
+  auto loop = EventLoop::create(LoopConfig{}, warning);
+  Recorder rec;
+  SocketIoClientConfig cfg;
+  cfg.address = a;
+  cfg.host = "127.0.0.1";
+  cfg.backoff_initial_ms = 10;
+  cfg.backoff_max_ms = 40;
+  SocketIoClient client(*loop, cfg, rec);
+  client.start(steady_ms());
+  const std::int64_t end = steady_ms() + 10'000;
+  while (rec.disconnects.size() < 4 && steady_ms() < end) {
+    client.tick(steady_ms());
+    (void)loop->poll_once(1'000'000);
+  }
+  ASSERT_GE(rec.disconnects.size(), 4u);
+  EXPECT_EQ(rec.disconnects.front(), "connect: Connection refused");
+  client.stop();
+  while (!client.quiescent() && steady_ms() < end) (void)loop->poll_once(1'000'000);
+}
+
+}  // namespace
+}  // namespace scalper::net
