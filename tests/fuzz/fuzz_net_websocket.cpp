@@ -16,6 +16,7 @@
 #include <span>
 #include <vector>
 
+#include "../net/utf8_reference.hpp"
 #include "scalper/net/websocket.hpp"
 
 namespace {
@@ -27,43 +28,10 @@ using scalper::net::FrameEvent;
 using scalper::net::FrameLimits;
 using scalper::net::Opcode;
 
+using scalper::net::testing::reference_utf8;
+
 void check(bool ok) {
   if (!ok) __builtin_trap();
-}
-
-// A naive UTF-8 decoder, independent of the codec's word-at-a-time one.
-bool reference_utf8(std::span<const std::uint8_t> s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const std::uint8_t b = s[i];
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if ((b & 0xE0) == 0xC0) {
-      len = 2;
-      cp = b & 0x1Fu;
-    } else if ((b & 0xF0) == 0xE0) {
-      len = 3;
-      cp = b & 0x0Fu;
-    } else if ((b & 0xF8) == 0xF0) {
-      len = 4;
-      cp = b & 0x07u;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3Fu);
-    }
-    const std::uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
 }
 
 bool inside(std::span<const std::uint8_t> view, std::span<const std::uint8_t> area) {

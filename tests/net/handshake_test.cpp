@@ -16,17 +16,6 @@ namespace {
 
 constexpr std::string_view kKey = "dGhlIHNhbXBsZSBub25jZQ==";  // RFC 6455 §1.2
 
-UpgradeResponse upgrade_response_of(const ResponseParser& p) {
-  UpgradeResponse r;
-  r.status = static_cast<int>(p.status());
-  r.upgrade = p.find_header("Upgrade").value_or("");
-  r.connection = p.find_header("Connection").value_or("");
-  r.accept = p.find_header("Sec-WebSocket-Accept").value_or("");
-  r.extensions = p.find_header("Sec-WebSocket-Extensions").value_or("");
-  r.protocol = p.find_header("Sec-WebSocket-Protocol").value_or("");
-  return r;
-}
-
 TEST(WebSocketHandshake, UpgradeRequestThen101ThenTheFirstFrame) {
   std::array<char, 512> req{};
   const UpgradeRequest request{"127.0.0.1:8420", "/socket.io/?EIO=4&transport=websocket", kKey, {}};

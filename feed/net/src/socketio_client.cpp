@@ -203,13 +203,7 @@ bool SocketIoClient::process_handshake() {
     fail("upgrade response: " + std::string(to_string(r.error)), t);
     return false;
   }
-  UpgradeResponse up;
-  up.status = static_cast<int>(http_.status());
-  up.upgrade = http_.find_header("Upgrade").value_or("");
-  up.connection = http_.find_header("Connection").value_or("");
-  up.accept = http_.find_header("Sec-WebSocket-Accept").value_or("");
-  up.extensions = http_.find_header("Sec-WebSocket-Extensions").value_or("");
-  up.protocol = http_.find_header("Sec-WebSocket-Protocol").value_or("");
+  const UpgradeResponse up = upgrade_response_of(http_);
   if (const HandshakeError e = check_upgrade_response(up, {key_, kWebSocketKeyChars});
       e != HandshakeError::None) {
     fail("upgrade refused: HTTP " + std::to_string(up.status) + ", " + std::string(to_string(e)),

@@ -561,4 +561,15 @@ DecodeResult FrameDecoder::deliver(Opcode op, std::span<const std::uint8_t> mess
   return r;
 }
 
+UpgradeResponse upgrade_response_of(const ResponseParser& parser) {
+  UpgradeResponse r;
+  r.status = static_cast<int>(parser.status());
+  r.upgrade = parser.find_header("Upgrade").value_or("");
+  r.connection = parser.find_header("Connection").value_or("");
+  r.accept = parser.find_header("Sec-WebSocket-Accept").value_or("");
+  r.extensions = parser.find_header("Sec-WebSocket-Extensions").value_or("");
+  r.protocol = parser.find_header("Sec-WebSocket-Protocol").value_or("");
+  return r;
+}
+
 }  // namespace scalper::net

@@ -20,6 +20,8 @@
 #include <span>
 #include <string_view>
 
+#include <scalper/net/http.hpp>
+
 namespace scalper::net {
 
 // ---- opening handshake ------------------------------------------------------------------
@@ -80,6 +82,10 @@ enum class HandshakeError : std::uint8_t {
 // means the connection must be failed (closed without a WebSocket close frame).
 [[nodiscard]] HandshakeError check_upgrade_response(const UpgradeResponse& response,
                                                     std::string_view sent_key) noexcept;
+
+// The handshake fields of a response the HTTP parser read in upgrade mode (http.hpp,
+// HttpLimits::accept_upgrade), ready for check_upgrade_response.
+[[nodiscard]] UpgradeResponse upgrade_response_of(const ResponseParser& parser);
 
 // ---- frames ---------------------------------------------------------------------------------
 
