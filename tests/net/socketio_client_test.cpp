@@ -6,14 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -22,43 +17,23 @@
 
 #include <scalper/net/http.hpp>
 #include <scalper/net/socketio_client.hpp>
+#include <scalper/net/tls.hpp>
+
+#include "peer_process.hpp"
 
 namespace scalper::net {
 namespace {
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+using testing::PeerProcess;
+using testing::steady_ms;
+using testing::TempDir;
 
 // The simulator as a child process on a free port, read from its first stdout line.
 class Sim {
  public:
-  explicit Sim(std::vector<std::string> extra) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      std::vector<std::string> args = {SCALPER_SIM_BINARY, "--port", "0"};
-      args.insert(args.end(), extra.begin(), extra.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    read_port(out[0]);
-    ::close(out[0]);
-  }
-  ~Sim() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
+  explicit Sim(std::vector<std::string> extra) : process_(args_with(std::move(extra))) {
+    // "scalper-sim: listening on http://127.0.0.1:PORT (...)"
+    port_ = process_.wait_for_port("127.0.0.1:");
   }
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
 
@@ -100,33 +75,16 @@ class Sim {
     return status;
   }
 
-  [[nodiscard]] sockaddr_in address() const {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port_);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-  }
+  [[nodiscard]] sockaddr_in address() const { return testing::loopback(port_); }
 
  private:
-  // "scalper-sim: listening on http://127.0.0.1:PORT (...)"
-  void read_port(int fd) {
-    std::string line;
-    const std::int64_t end = steady_ms() + 10'000;
-    while (line.find('\n') == std::string::npos && steady_ms() < end) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 1000) <= 0) continue;
-      char c[256];
-      const ssize_t n = ::read(fd, c, sizeof c);
-      if (n <= 0) break;
-      line.append(c, static_cast<std::size_t>(n));
-    }
-    const auto colon = line.find("127.0.0.1:");
-    if (colon != std::string::npos)
-      port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 10)));
+  static std::vector<std::string> args_with(std::vector<std::string> extra) {
+    std::vector<std::string> args = {SCALPER_SIM_BINARY, "--port", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
   }
 
-  pid_t pid_ = -1;
+  PeerProcess process_;
   std::uint16_t port_ = 0;
 };
 
@@ -155,12 +113,15 @@ struct Recorder : SocketIoListener {
 
 class SocketIoClientTest : public ::testing::TestWithParam<EioVersion> {
  protected:
-  void make_client(const Sim& sim, std::int64_t backoff_ms = 50) {
+  void make_client(const Sim& sim, std::int64_t backoff_ms = 50, TlsContext* tls = nullptr,
+                   std::string tls_host = {}) {
     std::string warning;
     loop = EventLoop::create(LoopConfig{}, warning);
     SocketIoClientConfig cfg;
     cfg.address = sim.address();
-    cfg.host = "127.0.0.1:" + std::to_string(sim.port());
+    cfg.host = "localhost:" + std::to_string(sim.port());
+    cfg.tls = tls;
+    cfg.tls_host = std::move(tls_host);
     cfg.version = GetParam();
     cfg.backoff_initial_ms = backoff_ms;
     cfg.backoff_max_ms = 4 * backoff_ms;
@@ -270,6 +231,63 @@ TEST_P(SocketIoClientTest, AStalledStreamIsNoticedByItsHeartbeat) {
     return rec.connected >= 2 && client->state() == SioClientState::Open &&
            rec.disconnects.size() == static_cast<std::size_t>(rec.connected - 1);
   })) << client->last_error();
+}
+
+// ---- over TLS: the simulator's --tls certificate (SAN localhost, 127.0.0.1, ::1) ------------
+
+TEST_P(SocketIoClientTest, OverTlsReceivesEventsAndResumesTheSessionOnReconnect) {
+  TempDir dir;
+  Sim sim({"--tls", "--cert-dir", dir.path(), "--walk-interval-ms", "20"});
+  ASSERT_NE(sim.port(), 0);
+  TlsConfig tc;
+  tc.trust = TlsTrust::CaFile;
+  tc.ca_file = dir.path() + "/cert.pem";
+  TlsContext tls(tc);
+  join_prices();
+  make_client(sim, 50, &tls);  // verified against "localhost", the Host header minus its port
+  ASSERT_TRUE(run_until([&] { return rec.connected == 1; })) << client->last_error();
+  const TlsSession* session = client->websocket().stream().tls_session();
+  ASSERT_NE(session, nullptr);
+  EXPECT_EQ(session->protocol_version(), "TLSv1.3");
+  EXPECT_FALSE(session->resumed());
+  ASSERT_TRUE(run_until([&] { return rec.names.size() >= 3; })) << "the walk moves every 20 ms";
+  EXPECT_EQ(rec.names.front(), "price-change");
+
+  // A bad private join gets us kicked; the reconnect offers the ticket of the first session.
+  ASSERT_TRUE(
+      client->emit("join", R"({"channelName":"coindcx","authSignature":"00","apiKey":"sim-key"})"));
+  ASSERT_TRUE(run_until([&] { return rec.connected == 2; })) << client->last_error();
+  EXPECT_EQ(rec.disconnects.front(), "server disconnected the namespace");
+  EXPECT_TRUE(client->websocket().stream().tls_session()->resumed());
+  const std::size_t before = rec.names.size();
+  ASSERT_TRUE(run_until([&] { return rec.names.size() > before + 3; })) << "events after resuming";
+}
+
+TEST_P(SocketIoClientTest, OverTlsAWrongHostNameIsRefusedAndRetried) {
+  TempDir dir;
+  Sim sim({"--tls", "--cert-dir", dir.path()});
+  ASSERT_NE(sim.port(), 0);
+  TlsConfig tc;
+  tc.trust = TlsTrust::CaFile;
+  tc.ca_file = dir.path() + "/cert.pem";
+  TlsContext tls(tc);
+  make_client(sim, 10, &tls, "exchange.example");
+  ASSERT_TRUE(run_until([&] { return rec.disconnects.size() >= 2; })) << client->last_error();
+  EXPECT_EQ(rec.connected, 0);
+  EXPECT_NE(rec.disconnects.front().find("hostname mismatch"), std::string::npos)
+      << rec.disconnects.front();
+}
+
+TEST_P(SocketIoClientTest, OverTlsASelfSignedServerIsRefusedByTheSystemStore) {
+  TempDir dir;
+  Sim sim({"--tls", "--cert-dir", dir.path()});
+  ASSERT_NE(sim.port(), 0);
+  TlsContext tls(TlsConfig{});  // the system's trust store: it does not know the simulator
+  make_client(sim, 10, &tls);
+  ASSERT_TRUE(run_until([&] { return !rec.disconnects.empty(); })) << client->last_error();
+  EXPECT_EQ(rec.connected, 0);
+  EXPECT_NE(rec.disconnects.front().find("certificate verify failed"), std::string::npos)
+      << rec.disconnects.front();
 }
 
 INSTANTIATE_TEST_SUITE_P(Eio, SocketIoClientTest, ::testing::Values(EioVersion::V3, EioVersion::V4),

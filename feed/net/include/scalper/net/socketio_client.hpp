@@ -5,9 +5,9 @@
 // listener's on_connected() runs after every (re)connect: that is where the layer above
 // re-joins its channels and reconciles.
 //
-// Plain TCP here; TLS slots in between the socket and the codecs (tls.hpp) in the same shape.
-// One thread: the loop's. The owner calls tick(now_ms) regularly (heartbeats, back-off
-// timers); next_deadline_ms() says when it must.
+// Layers: Stream (TCP, TLS when configured) < WebSocketClient (upgrade, frames) < this
+// (Engine.IO/Socket.IO, reconnection). One thread: the loop's. The owner calls tick(now_ms)
+// regularly (heartbeats, handshake and back-off timers); next_deadline_ms() says when it must.
 #pragma once
 
 #include <netinet/in.h>
@@ -20,9 +20,9 @@
 
 #include <scalper/net/engineio.hpp>
 #include <scalper/net/event_loop.hpp>
-#include <scalper/net/http.hpp>
 #include <scalper/net/reconnect.hpp>
-#include <scalper/net/websocket.hpp>
+#include <scalper/net/tls.hpp>
+#include <scalper/net/websocket_client.hpp>
 
 namespace scalper::net {
 
@@ -40,27 +40,28 @@ class SocketIoListener {
 };
 
 struct SocketIoClientConfig {
-  sockaddr_in address{};  // IPv4 for now (the exchange's resolved address)
-  std::string host;       // Host header
+  sockaddr_in address{};      // IPv4 for now (the exchange's resolved address)
+  std::string host;           // Host header
+  TlsContext* tls = nullptr;  // wss:// when set (must outlive the client)
+  std::string tls_host;       // the name the certificate must match; empty: host minus ":port"
   EioVersion version = EioVersion::V4;
   std::string path = "/socket.io/";
   std::int64_t backoff_initial_ms = 100;
   std::int64_t backoff_max_ms = 30'000;
   std::uint64_t seed = 1;                    // back-off jitter
   std::size_t buffer_bytes = 1 << 20;        // receive and send buffers, each (frames must fit)
-  std::int64_t connect_timeout_ms = 10'000;  // TCP connect + upgrade handshake
+  std::int64_t connect_timeout_ms = 10'000;  // TCP connect + TLS + upgrade handshake
   std::int64_t (*clock_ms)() = nullptr;      // monotonic ms; nullptr: steady_clock
 };
 
 enum class SioClientState : std::uint8_t {
   Idle,        // not started, or stopped
-  Connecting,  // TCP connect in flight
-  Upgrading,   // upgrade request sent, waiting for the 101
+  Connecting,  // TCP connect, TLS handshake, WebSocket upgrade
   Open,        // WebSocket open: Engine.IO/Socket.IO running
   Backoff,     // disconnected, waiting to reconnect
 };
 
-class SocketIoClient final : private IoHandler {
+class SocketIoClient final : private WebSocketListener {
  public:
   SocketIoClient(EventLoop& loop, SocketIoClientConfig config, SocketIoListener& listener);
   ~SocketIoClient() override;
@@ -71,7 +72,7 @@ class SocketIoClient final : private IoHandler {
   // Closes without reconnecting. The socket is released once the loop has delivered the
   // cancelled operations (quiescent()); destroy the client only then.
   void stop();
-  [[nodiscard]] bool quiescent() const noexcept { return fd_ < 0; }
+  [[nodiscard]] bool quiescent() const noexcept { return ws_.quiescent(); }
   // Heartbeats, handshake timeout, back-off expiry.
   void tick(std::int64_t now_ms);
   [[nodiscard]] std::int64_t next_deadline_ms() const noexcept;
@@ -82,52 +83,30 @@ class SocketIoClient final : private IoHandler {
   [[nodiscard]] SioClientState state() const noexcept { return state_; }
   [[nodiscard]] std::uint32_t connects() const noexcept { return connects_; }
   [[nodiscard]] std::string_view last_error() const noexcept { return last_error_; }
+  // The connection underneath: its stream's TLS session, for instance.
+  [[nodiscard]] const WebSocketClient& websocket() const noexcept { return ws_; }
 
  private:
-  void on_connect(int result) override;
-  void on_recv(int result) override;
-  void on_send(int result) override;
+  void on_ws_open() override;
+  void on_ws_message(Opcode op, std::span<const std::uint8_t> payload) override;
+  void on_ws_closed(const WsClose& close) override;
 
   void connect_now(std::int64_t now_ms);
-  void fail(std::string_view why, std::int64_t now_ms);
-  void release_socket();
-  void on_closing_completion();
+  void fail(std::string_view why);
   [[nodiscard]] std::int64_t now() const;
-  void start_recv();
-  bool queue_frame(Opcode op, std::span<const std::uint8_t> payload);
-  bool queue_frame_raw(const std::uint8_t* bytes, std::size_t n);
-  void flush();
-  void process_input(std::int64_t now_ms);
-  bool process_handshake();
   void handle_eio_step(const EioStep& step, std::int64_t now_ms);
-  std::uint32_t next_mask();
 
-  EventLoop& loop_;
   SocketIoClientConfig config_;
   SocketIoListener& listener_;
+  WebSocketClient ws_;
   Backoff backoff_;
   EioSession session_;
-  FrameDecoder frames_;
-  ResponseParser http_;
   SioClientState state_ = SioClientState::Idle;
-  int fd_ = -1;
-  bool connect_pending_ = false;
-  bool recv_pending_ = false;
-  bool send_pending_ = false;
   bool stopping_ = false;
-  std::size_t closing_ops_ = 0;   // completions still owed by the last socket
-  std::vector<std::uint8_t> rx_;  // [0, rx_len_) received, not yet consumed
-  std::size_t rx_len_ = 0;
-  std::vector<std::uint8_t> tx_;  // [tx_sent_, tx_len_) queued, not yet sent
-  std::size_t tx_len_ = 0;
-  std::size_t tx_sent_ = 0;
-  std::size_t tx_in_flight_ = 0;
-  std::vector<std::uint8_t> scratch_;  // an emit's text before it is framed
-  char key_[kWebSocketKeyChars] = {};
-  std::int64_t deadline_ms_ = 0;  // handshake timeout or reconnect time
+  std::vector<char> scratch_;     // an emit's text before it is framed
+  std::int64_t deadline_ms_ = 0;  // reconnect time
   std::uint32_t connects_ = 0;
   std::string last_error_;
-  std::vector<std::uint32_t> masks_;  // unpredictable mask keys, refilled in batches
 };
 
 }  // namespace scalper::net
