@@ -16,6 +16,9 @@
 //   spinning thread), 1 = our EventLoop on io_uring, 2 = the epoll fallback, both
 //   busy-spinning. Every round trip is timed; counters p50_ns, p99_ns, p999_ns from a
 //   log-linear histogram. Ours minus the spinning floor is what the loop adds.
+// BM_StreamRtt/<tls>/<client>  the same exchange through the Stream the feed's connections
+//   use, plain and over TLS 1.3, beside a minimal blocking client (send/recv, or OpenSSL's
+//   SSL_write/SSL_read on a blocking socket) doing the same: what our transport adds or saves.
 //
 // Items are messages; counter allocs_per_op is heap allocations per message, counted over
 // 10,000 further calls outside the harness (target 0). Each benchmark checks its result once before
@@ -44,7 +47,16 @@
 #include <chrono>
 #include <thread>
 
+#include <openssl/ssl.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <memory>
+
 #include <scalper/net/event_loop.hpp>
+#include <scalper/net/stream.hpp>
+#include <scalper/net/tls.hpp>
+#include <scalper/sim/tls_cert.hpp>
 #include "alloc_counter.hpp"
 #include "histogram.hpp"
 
@@ -384,6 +396,224 @@ void BM_LoopbackRtt(benchmark::State& state) {
                              : "epoll");
 }
 BENCHMARK(BM_LoopbackRtt)->Arg(0)->Arg(3)->Arg(1)->Arg(2)->UseRealTime();
+
+// ---- through the Stream: plain TCP and TLS, ours beside a minimal blocking client -----------
+
+// An echo peer on its own thread for one connection: plain, or TLS (blocking OpenSSL, the
+// simulator's self-signed certificate generator, TLS 1.3).
+class StreamEchoPeer {
+ public:
+  explicit StreamEchoPeer(bool tls) : tls_(tls) {
+    if (tls_) {
+      const sim::SelfSignedCert cert = sim::generate_self_signed_cert(1);
+      dir_ = make_temp_dir();
+      ca_file_ = dir_ + "/cert.pem";
+      (void)sim::write_cert_files(cert, dir_);
+      ctx_ = SSL_CTX_new(TLS_server_method());
+      SSL_CTX_use_certificate_chain_file(ctx_, ca_file_.c_str());
+      SSL_CTX_use_PrivateKey_file(ctx_, (dir_ + "/key.pem").c_str(), SSL_FILETYPE_PEM);
+    }
+    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listen_, 1);
+    socklen_t len = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
+    addr_ = a;
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~StreamEchoPeer() {
+    thread_.join();
+    ::close(listen_);
+    if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+    if (!dir_.empty()) {
+      std::remove((dir_ + "/cert.pem").c_str());
+      std::remove((dir_ + "/key.pem").c_str());
+      ::rmdir(dir_.c_str());
+    }
+  }
+  [[nodiscard]] const sockaddr_in& address() const noexcept { return addr_; }
+  [[nodiscard]] const std::string& ca_file() const noexcept { return ca_file_; }
+
+ private:
+  static std::string make_temp_dir() {
+    char tmpl[] = "/tmp/scalper-feed-bench-XXXXXX";
+    return ::mkdtemp(tmpl) != nullptr ? std::string(tmpl) : std::string();
+  }
+  void serve() {
+    const int c = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) return;
+    const int one = 1;
+    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    char buf[4096];
+    if (!tls_) {
+      for (ssize_t n; (n = ::recv(c, buf, sizeof buf, 0)) > 0;) {
+        if (::send(c, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+      }
+    } else {
+      SSL* ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, c);
+      if (SSL_accept(ssl) == 1) {
+        for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) {
+          if (SSL_write(ssl, buf, n) != n) break;
+        }
+      }
+      SSL_free(ssl);
+    }
+    ::close(c);
+  }
+
+  bool tls_;
+  std::string dir_;
+  std::string ca_file_;
+  SSL_CTX* ctx_ = nullptr;
+  int listen_ = -1;
+  sockaddr_in addr_{};
+  std::thread thread_;
+};
+
+struct EchoCounter : net::StreamListener {
+  std::size_t received = 0;
+  bool open = false;
+  bool closed = false;
+  void on_stream_open() override { open = true; }
+  std::size_t on_stream_data(std::span<std::uint8_t> data) override {
+    received += data.size();
+    return data.size();
+  }
+  void on_stream_closed(std::string_view) override { closed = true; }
+};
+
+// A minimal blocking client: a connected socket, and with TLS an OpenSSL SSL on it.
+struct BlockingClient {
+  int fd = -1;
+  SSL_CTX* ctx = nullptr;
+  SSL* ssl = nullptr;
+  bool connect(const sockaddr_in& to, bool tls, const std::string& ca_file) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) return false;
+    if (!tls) return true;
+    ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    ssl = SSL_new(ctx);
+    SSL_set1_host(ssl, "localhost");
+    SSL_set_fd(ssl, fd);
+    return SSL_connect(ssl) == 1;
+  }
+  bool round_trip(const std::uint8_t* out, std::uint8_t* in, int n) {
+    if (ssl == nullptr) {
+      if (::send(fd, out, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) return false;
+      return ::recv(fd, in, static_cast<std::size_t>(n), MSG_WAITALL) == n;
+    }
+    if (SSL_write(ssl, out, n) != n) return false;
+    for (int got = 0; got < n;) {
+      const int r = SSL_read(ssl, in + got, n - got);
+      if (r <= 0) return false;
+      got += r;
+    }
+    return true;
+  }
+  ~BlockingClient() {
+    if (ssl != nullptr) SSL_free(ssl);
+    if (ctx != nullptr) SSL_CTX_free(ctx);
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// BM_StreamRtt/<tls>/<client>: 64 bytes out and back to an echo thread, plain (tls=0) or TLS
+// 1.3 (tls=1, AES-GCM both ways). client 0 = the minimal blocking client (send/recv or
+// SSL_write/SSL_read sleeping in the kernel); 1 = our Stream on the io_uring loop, 2 = on the
+// epoll loop, both busy-spinning. Percentiles of every round trip, as for BM_LoopbackRtt.
+void BM_StreamRtt(benchmark::State& state) {
+  using namespace scalper::net;
+  using Clock = std::chrono::steady_clock;
+  const bool tls = state.range(0) == 1;
+  const auto client = state.range(1);
+  StreamEchoPeer peer(tls);
+  std::uint8_t out[64];
+  std::uint8_t in[64];
+  std::memset(out, 'x', sizeof out);
+  LogLinearHistogram hist;
+  BlockingClient blocking;
+  std::unique_ptr<EventLoop> loop;
+  std::unique_ptr<TlsContext> tls_context;
+  std::unique_ptr<Stream> stream;
+  EchoCounter echo;
+  if (client == 0) {
+    if (!blocking.connect(peer.address(), tls, peer.ca_file())) {
+      return fail(state, "blocking client could not connect");
+    }
+  } else {
+    LoopConfig cfg;
+    cfg.idle = IdleStrategy::BusySpin;
+    cfg.force_epoll = client == 2;
+    std::string warning;
+    loop = EventLoop::create(cfg, warning);
+    if (!loop || (client == 1 && loop->backend() != IoBackend::IoUring)) {
+      return fail(state, "io_uring is not available here");
+    }
+    if (tls) {
+      TlsConfig tc;
+      tc.trust = TlsTrust::CaFile;
+      tc.ca_file = peer.ca_file();
+      tls_context = std::make_unique<TlsContext>(tc);
+    }
+    stream =
+        std::make_unique<Stream>(*loop, echo, tls_context.get(), StreamBuffers{1 << 16, 1 << 16});
+    if (stream->open(peer.address(), "localhost", ntohs(peer.address().sin_port)) != 0) {
+      return fail(state, "no socket");
+    }
+    while (!echo.open && !echo.closed) (void)loop->poll_once(0);
+    if (!echo.open) return fail(state, "stream did not open");
+  }
+  auto round_trip = [&]() -> bool {
+    if (client == 0) return blocking.round_trip(out, in, sizeof out);
+    echo.received = 0;
+    if (!stream->write(out)) return false;
+    while (echo.received < sizeof out && !echo.closed) (void)loop->poll_once(0);
+    return echo.received == sizeof out;
+  };
+  for (int i = 0; i < 100; ++i) {
+    if (!round_trip()) return fail(state, "a warm-up round trip failed");
+  }
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    if (!round_trip()) {
+      fail(state, "a round trip failed");
+      break;
+    }
+    hist.record(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()));
+  }
+  if (client != 0) {
+    // Allocations per round trip of our client (the loop, the Stream, the TLS session's own
+    // code; OpenSSL's internal mallocs are not operator new and are bounded in tls_test).
+    state.counters["allocs_per_op"] = allocs_per_call([&] { (void)round_trip(); }, 1000);
+    stream->close("done");
+    while (!stream->quiescent()) (void)loop->poll_once(0);
+  } else {
+    state.counters["allocs_per_op"] = 0;  // not measured for the reference client
+  }
+  state.counters["p50_ns"] = static_cast<double>(hist.quantile(0.5));
+  state.counters["p99_ns"] = static_cast<double>(hist.quantile(0.99));
+  state.counters["p999_ns"] = static_cast<double>(hist.quantile(0.999));
+  state.SetLabel(std::string(tls ? "tls1.3 " : "plain ") + (client == 0   ? "blocking"
+                                                            : client == 1 ? "stream io_uring"
+                                                                          : "stream epoll"));
+}
+BENCHMARK(BM_StreamRtt)
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({0, 2})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Args({1, 2})
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace scalper::bench

@@ -12,6 +12,7 @@
 
 #include <scalper/net/socketio_client.hpp>
 
+#include "alloc_counter.hpp"
 #include "peer_process.hpp"
 
 namespace scalper::net {
@@ -22,6 +23,8 @@ using testing::steady_ms;
 
 struct Recorder : SocketIoListener {
   std::function<void()> joins;
+  bool count_only = false;  // for the allocation check: count events, keep nothing
+  std::size_t counted = 0;
   std::vector<std::string> names;
   std::vector<std::string> args;
   std::vector<std::string> disconnects;
@@ -31,6 +34,8 @@ struct Recorder : SocketIoListener {
     if (joins) joins();
   }
   void on_event(std::string_view name, std::string_view a) override {
+    ++counted;
+    if (count_only) return;
     names.emplace_back(name);
     args.emplace_back(a);
   }
@@ -107,6 +112,30 @@ TEST_P(SioInterop, ConnectsAndReceivesEmittedEventsInOrder) {
     EXPECT_EQ(rec_.args[3 + static_cast<std::size_t>(i)], "{\"i\":" + std::to_string(i) + "}");
   }
   EXPECT_TRUE(rec_.disconnects.empty());
+}
+
+TEST_P(SioInterop, ReceivesEventsWithoutAllocating) {
+  start_server();
+  make_client();
+  ASSERT_TRUE(run_until([&] { return rec_.count("welcome") == 1; })) << client_->last_error();
+  rec_.count_only = true;
+  // One burst of n events and its burst-done, polled by hand (no std::function measured).
+  auto burst = [&](std::size_t n) {
+    const std::size_t want = rec_.counted + n + 1;
+    if (!client_->emit("burst", "{\"count\":" + std::to_string(n) + "}")) return false;
+    const std::int64_t end = steady_ms() + 5000;
+    while (rec_.counted < want && steady_ms() < end) (void)loop_->poll_once(1'000'000);
+    return rec_.counted == want;
+  };
+  ASSERT_TRUE(burst(50));  // warm-up
+  const std::string arg = R"({"count":500})";
+  const std::size_t want = rec_.counted + 501;
+  const scalper::testing::AllocationScope allocs;
+  ASSERT_TRUE(client_->emit("burst", arg));
+  const std::int64_t end = steady_ms() + 5000;
+  while (rec_.counted < want && steady_ms() < end) (void)loop_->poll_once(1'000'000);
+  ASSERT_EQ(rec_.counted, want);
+  EXPECT_EQ(allocs.count(), 0u) << "over 501 events";
 }
 
 TEST_P(SioInterop, KeepsTheHeartbeatAt100Milliseconds) {

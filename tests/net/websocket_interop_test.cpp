@@ -11,6 +11,7 @@
 
 #include <scalper/net/websocket_client.hpp>
 
+#include "alloc_counter.hpp"
 #include "peer_process.hpp"
 
 namespace scalper::net {
@@ -30,6 +31,8 @@ struct Message {
 
 struct Recorder : WebSocketListener {
   std::function<void()> on_open;
+  bool count_only = false;  // for the allocation check: count messages, keep nothing
+  std::size_t counted = 0;
   int opened = 0;
   std::vector<Message> messages;
   std::vector<std::string> pongs;
@@ -43,6 +46,8 @@ struct Recorder : WebSocketListener {
     if (on_open) on_open();
   }
   void on_ws_message(Opcode op, std::span<const std::uint8_t> p) override {
+    ++counted;
+    if (count_only) return;
     messages.push_back({op, std::string(reinterpret_cast<const char*>(p.data()), p.size())});
   }
   void on_ws_pong(std::span<const std::uint8_t> p) override {
@@ -121,6 +126,27 @@ TEST_F(WsInterop, EchoesTextAndBinaryOfEverySize) {
   EXPECT_EQ(rec_.messages[2].data, std::string(300, 'm'));
   EXPECT_EQ(rec_.messages[3].data, big);
   EXPECT_FALSE(rec_.closed);
+}
+
+TEST_F(WsInterop, EchoesWithoutAllocatingPerMessage) {
+  open("/echo");
+  ASSERT_TRUE(opened()) << rec_.close_reason;
+  rec_.count_only = true;
+  const std::string text(64, 'q');
+  // One echo, polled by hand (no std::function in the measured loop).
+  auto echo_once = [&] {
+    const std::size_t want = rec_.counted + 1;
+    if (!client_->send_text(text)) return false;
+    const std::int64_t end = steady_ms() + 5000;
+    while (rec_.counted < want && !rec_.closed && steady_ms() < end) {
+      (void)loop_->poll_once(1'000'000);
+    }
+    return rec_.counted == want;
+  };
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(echo_once());  // warm-up
+  const scalper::testing::AllocationScope allocs;
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(echo_once());
+  EXPECT_EQ(allocs.count(), 0u);
 }
 
 TEST_F(WsInterop, SendsAMessageInFragments) {

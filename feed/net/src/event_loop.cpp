@@ -37,8 +37,8 @@ class UringLoop final : public EventLoop {
     // busy-spinning loop would otherwise only see it at the next timer tick: milliseconds).
     // Single issuer: only this thread submits. All newer than some kernels: fall back to none.
     io_uring_params params{};
-    params.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
-                   IORING_SETUP_SINGLE_ISSUER;
+    params.flags =
+        IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER;
     int r = io_uring_queue_init_params(config_.ring_entries, &ring_, &params);
     if (r == -EINVAL) r = io_uring_queue_init(config_.ring_entries, &ring_, 0);
     if (r < 0) {
