@@ -48,6 +48,8 @@
 #include <thread>
 
 #include <openssl/ssl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -267,6 +269,36 @@ void BM_HttpRequestWrite(benchmark::State& state) {
 }
 BENCHMARK(BM_HttpRequestWrite);
 
+// The round-trip benchmarks put the echo peer on CPU 1 and the client on CPU 0 (when the
+// machine has two): unpinned, the scheduler sometimes runs a blocking client and its peer on
+// one core, where a wake-up is a cheap hand-off, and the blocking figures swing by 10x between
+// runs. Across cores is also what a real peer (another machine) looks like.
+bool pin_to_cpu(unsigned cpu) {
+  if (std::thread::hardware_concurrency() < 2) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+// Pins the calling (benchmark) thread to CPU 0 for its lifetime, then restores its mask.
+class PinnedToCpu0 {
+ public:
+  PinnedToCpu0() {
+    saved_ok_ = pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_) == 0;
+    (void)pin_to_cpu(0);
+  }
+  ~PinnedToCpu0() {
+    if (saved_ok_) pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_);
+  }
+  PinnedToCpu0(const PinnedToCpu0&) = delete;
+  PinnedToCpu0& operator=(const PinnedToCpu0&) = delete;
+
+ private:
+  cpu_set_t saved_{};
+  bool saved_ok_ = false;
+};
+
 // A blocking echo peer on its own thread, one connection.
 class EchoPeer {
  public:
@@ -281,6 +313,7 @@ class EchoPeer {
     ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
     addr_ = a;
     thread_ = std::thread([this] {
+      (void)pin_to_cpu(1);
       const int c = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) return;
       const int one = 1;
@@ -317,6 +350,7 @@ void BM_LoopbackRtt(benchmark::State& state) {
   using namespace scalper::net;
   using Clock = std::chrono::steady_clock;
   const auto mode = state.range(0);
+  const PinnedToCpu0 pinned;
   EchoPeer peer;
   std::uint8_t out[64];
   std::uint8_t in[64];
@@ -422,7 +456,10 @@ class StreamEchoPeer {
     socklen_t len = sizeof a;
     ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
     addr_ = a;
-    thread_ = std::thread([this] { serve(); });
+    thread_ = std::thread([this] {
+      (void)pin_to_cpu(1);
+      serve();
+    });
   }
   ~StreamEchoPeer() {
     thread_.join();
@@ -534,6 +571,7 @@ void BM_StreamRtt(benchmark::State& state) {
   using Clock = std::chrono::steady_clock;
   const bool tls = state.range(0) == 1;
   const auto client = state.range(1);
+  const PinnedToCpu0 pinned;
   StreamEchoPeer peer(tls);
   std::uint8_t out[64];
   std::uint8_t in[64];
