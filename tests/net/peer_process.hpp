@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +45,9 @@ class PeerProcess {
     if (::pipe2(out, O_CLOEXEC) != 0) return;
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Dies with the test: a test that aborts (a sanitizer report) runs no destructor, and
+      // an orphaned peer would hold ctest's output pipe open until the timeout.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       ::dup2(out[1], 1);
       if (quiet) {
         const int null = ::open("/dev/null", O_WRONLY);
@@ -96,6 +100,24 @@ class PeerProcess {
       if (n <= 0) return {};
       buffered_.append(c, static_cast<std::size_t>(n));
     }
+  }
+
+  // Everything the child writes to stdout until it closes it (exits), or until `within_ms`.
+  std::string read_all(std::int64_t within_ms = 15'000) {
+    const std::int64_t end = steady_ms() + within_ms;
+    std::string all = std::move(buffered_);
+    buffered_.clear();
+    while (out_ >= 0) {
+      const std::int64_t left = end - steady_ms();
+      if (left <= 0) break;
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+      char c[4096];
+      const ssize_t n = ::read(out_, c, sizeof c);
+      if (n <= 0) break;
+      all.append(c, static_cast<std::size_t>(n));
+    }
+    return all;
   }
 
   // The port at the end of the first line containing `marker` ("listening 4711",

@@ -70,6 +70,10 @@ void SocketIoClient::connect_now(std::int64_t now_ms) {
 // Ends the current connection; on_ws_closed() then schedules the reconnect.
 void SocketIoClient::fail(std::string_view why) { ws_.abort(why); }
 
+void SocketIoClient::drop(std::string_view why) {
+  if (state_ == SioClientState::Connecting || state_ == SioClientState::Open) fail(why);
+}
+
 void SocketIoClient::tick(std::int64_t now_ms) {
   switch (state_) {
     case SioClientState::Idle: return;

@@ -73,6 +73,10 @@ class SocketIoClient final : private WebSocketListener {
   // cancelled operations (quiescent()); destroy the client only then.
   void stop();
   [[nodiscard]] bool quiescent() const noexcept { return ws_.quiescent(); }
+  // Ends the current connection as a failure would (on_disconnected(why), then a reconnect
+  // after back-off): for a layer above that lost something and needs the re-join and
+  // reconciliation a reconnect brings.
+  void drop(std::string_view why);
   // Heartbeats, handshake timeout, back-off expiry.
   void tick(std::int64_t now_ms);
   [[nodiscard]] std::int64_t next_deadline_ms() const noexcept;
