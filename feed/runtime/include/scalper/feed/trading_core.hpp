@@ -1,0 +1,112 @@
+// trading_core.hpp — scalper-core's two hot threads, wired: the feed thread (CoinDCX stream on
+// its own EventLoop) pushes fixed-size FeedEvents into a lock-free SPSC queue; the engine
+// thread drains it, steps the Engine, and sends the orders itself through the OrderGateway on
+// its own EventLoop (ARCHITECTURE §1: one queue hop on the hot path). Operator commands come
+// in through a second SPSC queue. The journal, shm snapshots and the control process come
+// with the core process; this is what they will sit around.
+//
+// The engine thread never steps the engine from inside a step: gateway outcomes (which can
+// arrive while an action is being handed to the gateway) wait in a small ring and are stepped
+// after the current step's actions are done. Timers asked for with ArmTimer are kept in a
+// list scanned each turn (a handful per bot at most).
+//
+// Tick-to-order: for every PlaceOrder produced by a step on an OrderUpdate, the time from the
+// feed thread decoding that frame (FeedEvent::seen_ns) to the request's bytes being handed to
+// the kernel (the gateway wrote it and the loop submitted it) is recorded, in ns, into a
+// buffer reserved at start (samples past its capacity are counted, not kept).
+//
+// Allocation: queues, outbox, rings and sample buffer are sized at construction; the threads
+// allocate nothing per event. The on_action callback (for the harness's printing) runs on the
+// engine thread and may do what it likes; it is off the measured path (called after the
+// orders of a step went out).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <scalper/net/event_loop.hpp>
+
+#include "scalper/engine/actions.hpp"
+#include "scalper/engine/engine.hpp"
+#include "scalper/feed/order_gateway.hpp"
+#include "scalper/feed/stream_session.hpp"
+
+namespace scalper::feed {
+
+struct TradingCoreConfig {
+  StreamSessionConfig stream;
+  OrderGatewayConfig gateway;
+  EngineConfig engine;
+  net::LoopConfig feed_loop;
+  net::LoopConfig engine_loop;
+  int feed_cpu = -1;  // pin the feed thread to this CPU (-1: leave it to the scheduler)
+  int engine_cpu = -1;
+  std::size_t feed_queue_capacity = 1 << 16;
+  std::size_t command_queue_capacity = 1 << 12;
+  std::size_t tick_to_order_samples = 1 << 20;
+  // Every action the engine produced (logs, notifications, state changes, orders), on the
+  // engine thread, after the step's orders were sent. For the harness and tests.
+  std::function<void(const Action&)> on_action;
+  // A line for the log (malformed frames, warnings), from either thread.
+  std::function<void(std::string_view)> log;
+};
+
+// Read after stop() (written by the engine thread only).
+struct TradingCoreStats {
+  std::uint64_t steps = 0;
+  std::uint64_t feed_events = 0;
+  std::uint64_t order_updates = 0;
+  std::uint64_t trades = 0;
+  std::uint64_t gateway_events = 0;
+  std::uint64_t timers_fired = 0;
+  std::uint64_t places = 0;
+  std::uint64_t cancels = 0;
+  std::uint64_t queries = 0;
+  std::uint64_t tick_to_order_dropped = 0;  // samples past the buffer's capacity
+};
+
+class TradingCore {
+ public:
+  explicit TradingCore(TradingCoreConfig config);
+  ~TradingCore();  // stops the threads if still running
+  TradingCore(const TradingCore&) = delete;
+  TradingCore& operator=(const TradingCore&) = delete;
+
+  // Starts the feed and engine threads (each creates its loop and connections on itself).
+  void start();
+  // Asks both threads to finish, closes the connections and joins. Idempotent.
+  void stop();
+
+  // An operator command (CreateBot, StartBot, StopAll, ...) for the engine thread. One
+  // producer thread at a time. False when the command queue is full.
+  bool submit(const EventBody& command);
+
+  // Valid after stop().
+  [[nodiscard]] const TradingCoreStats& stats() const noexcept;
+  [[nodiscard]] const StreamSessionStats& stream_stats() const noexcept;
+  [[nodiscard]] const GatewayStats& gateway_stats() const noexcept;
+  // ns from fill frame decoded to opposite order submitted, in arrival order.
+  [[nodiscard]] const std::vector<std::int64_t>& tick_to_order_ns() const noexcept;
+  // The engine, for reading bots and orders after stop().
+  [[nodiscard]] const Engine& engine() const noexcept;
+
+ private:
+  struct Shared;
+  class FeedThread;
+  class EngineThread;
+
+  std::unique_ptr<Shared> shared_;
+  std::unique_ptr<FeedThread> feed_;
+  std::unique_ptr<EngineThread> engine_;
+  std::thread feed_thread_;
+  std::thread engine_thread_;
+  bool running_ = false;
+};
+
+}  // namespace scalper::feed

@@ -1,0 +1,58 @@
+// scalper-feed-harness as an operator runs it: --help, a bad flag, and a short run in both
+// modes against a simulator, with its report read back.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "peer_process.hpp"
+#include "sim_process.hpp"
+
+namespace scalper::feed {
+namespace {
+
+using net::testing::PeerProcess;
+using net::testing::Sim;
+
+TEST(FeedHarness, HelpAndBadArguments) {
+  PeerProcess help({SCALPER_HARNESS_BINARY, "--help"});
+  EXPECT_NE(help.read_all().find("Usage: scalper-feed-harness --port N"), std::string::npos);
+  EXPECT_EQ(help.wait_exit(10'000), 0);
+  PeerProcess bad({SCALPER_HARNESS_BINARY, "--port", "0"}, {}, /*quiet=*/true);
+  EXPECT_EQ(bad.wait_exit(10'000), 2);
+  PeerProcess unknown({SCALPER_HARNESS_BINARY, "--port", "1", "--fast"}, {}, true);
+  EXPECT_EQ(unknown.wait_exit(10'000), 2);
+}
+
+TEST(FeedHarness, DrivesCyclesAndReportsTickToOrder) {
+  Sim sim({});
+  ASSERT_NE(sim.port(), 0);
+  PeerProcess run({SCALPER_HARNESS_BINARY, "--port", std::to_string(sim.port()), "--cycles", "3",
+                   "--bots", "2"});
+  const std::string out = run.read_all(60'000);
+  EXPECT_EQ(run.wait_exit(10'000), 0) << out;
+  EXPECT_NE(out.find("2 bot(s), 3 cycle(s)"), std::string::npos) << out;
+  EXPECT_NE(out.find("12 fills applied"), std::string::npos) << out;
+  EXPECT_NE(out.find("tick-to-order: 12 samples"), std::string::npos) << out;
+  // The simulator pairs a fill frame with the next create it receives: at least one per
+  // price move (six), at most one per fill (twelve), by how the two bots' frames interleave.
+  const std::size_t at = out.find("\"count\":");
+  ASSERT_NE(at, std::string::npos) << out;
+  const int count = std::atoi(out.c_str() + at + 8);
+  EXPECT_GE(count, 6) << out;
+  EXPECT_LE(count, 12) << out;
+}
+
+TEST(FeedHarness, TheNullResponderAnswersEveryFill) {
+  Sim sim({});
+  ASSERT_NE(sim.port(), 0);
+  PeerProcess run({SCALPER_HARNESS_BINARY, "--port", std::to_string(sim.port()), "--cycles", "3",
+                   "--null-responder"});
+  const std::string out = run.read_all(60'000);
+  EXPECT_EQ(run.wait_exit(10'000), 0) << out;
+  EXPECT_NE(out.find("null responder: 3 fill(s) answered"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"count\":3"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace scalper::feed

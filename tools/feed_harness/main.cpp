@@ -1,0 +1,539 @@
+// scalper-feed-harness — the feed thread, the engine and the order gateway against scalper-sim
+// (or anything speaking CoinDCX Futures), with bots whose prices the harness drives through
+// fill cycles over the simulator's control API; then the tick-to-order histogram and the
+// simulator's own wire-to-wire figure. With --null-responder, the engine is replaced by the
+// floor: a loop that answers every fill frame with a canned, pre-signed create request.
+//
+// Exit status: 0 done, 1 a run that failed (no connection, cycles not completed in time),
+// 2 bad arguments.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <scalper/net/http_client.hpp>
+#include <scalper/net/socketio_client.hpp>
+
+#include "scalper/feed/coindcx_requests.hpp"
+#include "scalper/feed/trading_core.hpp"
+
+namespace scalper::harness {
+namespace {
+
+constexpr std::string_view kUsage = R"(Usage: scalper-feed-harness --port N [options]
+
+Runs scalper-core's feed thread, engine and order gateway against scalper-sim on 127.0.0.1
+(start it first: scalper-sim --port N [--tls --cert-dir DIR]), creates bots on ETH/USDT
+(quantity 0.01, buy 3400, sell 3410), and drives their fills: the price goes to 3399 (every
+buy fills, every bot places its sell) and back to 3411 (every sell fills, every bot places its
+next buy), --cycles times. Then it prints tick-to-order (the feed thread decoding a fill frame
+-> the engine thread handing the opposite order to the kernel) and the simulator's
+wire-to-wire (fill frame written -> next create-order request received).
+
+Options:
+  --port N           the simulator's port (required)
+  --tls DIR          speak TLS, trusting DIR/cert.pem (the simulator's --cert-dir)
+  --eio 3|4          Engine.IO version of the stream (default 4)
+  --bots N           bots to create (default 1, at most 100)
+  --cycles N         fill cycles to drive (default 50)
+  --busy-spin        both threads busy-spin (benchmarks); default: spin, then park
+  --feed-cpu N       pin the feed thread to CPU N
+  --engine-cpu N     pin the engine thread to CPU N
+  --null-responder   no engine: answer each fill frame with a canned create request, on one
+                     thread (the floor for wire-to-wire on this machine)
+  --api-key K        (default sim-key)   --api-secret S (default sim-secret)
+  --help             this text
+)";
+
+struct Options {
+  std::uint16_t port = 0;
+  std::string cert_dir;
+  net::EioVersion eio = net::EioVersion::V4;
+  int bots = 1;
+  int cycles = 50;
+  bool busy_spin = false;
+  int feed_cpu = -1;
+  int engine_cpu = -1;
+  bool null_responder = false;
+  std::string api_key = "sim-key";
+  std::string api_secret = "sim-secret";
+};
+
+[[noreturn]] void usage_error(const std::string& why) {
+  std::fprintf(stderr, "scalper-feed-harness: %s\n(see --help)\n", why.c_str());
+  std::exit(2);
+}
+
+int parse_int(std::string_view flag, const char* text, int lo, int hi) {
+  char* end = nullptr;
+  const long v = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || v < lo || v > hi) {
+    usage_error(std::string(flag) + " needs a number from " + std::to_string(lo) + " to " +
+                std::to_string(hi) + ", not '" + text + "'");
+  }
+  return static_cast<int>(v);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) usage_error(std::string(a) + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
+      std::exit(0);
+    } else if (a == "--port") {
+      o.port = static_cast<std::uint16_t>(parse_int(a, value(), 1, 65535));
+    } else if (a == "--tls") {
+      o.cert_dir = value();
+    } else if (a == "--eio") {
+      o.eio = parse_int(a, value(), 3, 4) == 3 ? net::EioVersion::V3 : net::EioVersion::V4;
+    } else if (a == "--bots") {
+      o.bots = parse_int(a, value(), 1, 100);
+    } else if (a == "--cycles") {
+      o.cycles = parse_int(a, value(), 1, 1'000'000);
+    } else if (a == "--busy-spin") {
+      o.busy_spin = true;
+    } else if (a == "--feed-cpu") {
+      o.feed_cpu = parse_int(a, value(), 0, 1023);
+    } else if (a == "--engine-cpu") {
+      o.engine_cpu = parse_int(a, value(), 0, 1023);
+    } else if (a == "--null-responder") {
+      o.null_responder = true;
+    } else if (a == "--api-key") {
+      o.api_key = value();
+    } else if (a == "--api-secret") {
+      o.api_secret = value();
+    } else {
+      usage_error("unknown option '" + std::string(a) + "'");
+    }
+  }
+  if (o.port == 0) usage_error("--port is required");
+  return o;
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+std::unique_ptr<net::TlsContext> tls_for(const Options& o) {
+  if (o.cert_dir.empty()) return nullptr;
+  net::TlsConfig c;
+  c.trust = net::TlsTrust::CaFile;
+  c.ca_file = o.cert_dir + "/cert.pem";
+  return std::make_unique<net::TlsContext>(c);
+}
+
+// The simulator's control API, one blocking request at a time, on a loop of its own.
+class Control final : private net::HttpClientListener {
+ public:
+  explicit Control(const Options& o)
+      : tls_(tls_for(o)), host_("localhost:" + std::to_string(o.port)) {
+    std::string warning;
+    loop_ = net::EventLoop::create(net::LoopConfig{}, warning);
+    net::HttpClientConfig c;
+    c.address = loopback(o.port);
+    c.tls = tls_.get();
+    c.tls_host = "localhost";
+    client_ =
+        std::make_unique<net::HttpClient>(*loop_, c, static_cast<net::HttpClientListener&>(*this));
+    client_->start(steady_ms());
+  }
+  ~Control() {
+    client_->stop();
+    const std::int64_t end = steady_ms() + 2'000;
+    while (!client_->quiescent() && steady_ms() < end) (void)loop_->poll_once(1'000'000);
+  }
+
+  // The status and body of METHOD path, or nullopt when there was no answer within 5 s.
+  std::optional<std::pair<unsigned, std::string>> call(std::string_view method,
+                                                       std::string_view path,
+                                                       std::string_view body = {}) {
+    if (!run_until([&] { return client_->ready(); })) return std::nullopt;
+    net::RequestWriter w(client_->request_buffer());
+    net::HttpRequestHead head;
+    head.method = method;
+    head.target = path;
+    head.host = host_;
+    const net::HttpWriteResult req = w.write(head, body);
+    if (!req.ok()) return std::nullopt;
+    return exchange(req.message);
+  }
+
+  // A signed exchange request written by `write` into the request buffer.
+  std::optional<std::pair<unsigned, std::string>> call_signed(
+      const std::function<feed::SignedRequest(std::span<char>)>& write) {
+    if (!run_until([&] { return client_->ready(); })) return std::nullopt;
+    const feed::SignedRequest r = write(client_->request_buffer());
+    if (!r.ok()) return std::nullopt;
+    return exchange(r.message);
+  }
+
+ private:
+  std::optional<std::pair<unsigned, std::string>> exchange(std::span<const char> request) {
+    answer_.reset();
+    failed_ = false;
+    if (!client_->send(request, 0, 5'000, steady_ms())) return std::nullopt;
+    if (!run_until([&] { return answer_.has_value() || failed_; })) return std::nullopt;
+    return answer_;
+  }
+
+  bool run_until(const std::function<bool()>& done) {
+    const std::int64_t end = steady_ms() + 5'000;
+    while (!done()) {
+      if (steady_ms() > end) return false;
+      client_->tick(steady_ms());
+      (void)loop_->poll_once(1'000'000);
+    }
+    return true;
+  }
+  void on_http_ready() override {}
+  void on_http_response(std::uint64_t, const net::ResponseParser& r) override {
+    answer_.emplace(r.status(), std::string(r.body()));
+  }
+  void on_http_failure(std::uint64_t, net::HttpFailure, std::string_view) override {
+    failed_ = true;
+  }
+
+  std::unique_ptr<net::TlsContext> tls_;
+  std::string host_;
+  std::unique_ptr<net::EventLoop> loop_;
+  std::unique_ptr<net::HttpClient> client_;
+  std::optional<std::pair<unsigned, std::string>> answer_;
+  bool failed_ = false;
+};
+
+bool set_price(Control& control, std::string_view price) {
+  const auto r = control.call("POST", "/sim/price",
+                              R"({"pair":"B-ETH_USDT","price":")" + std::string(price) + "\"}");
+  return r && r->first == 200;
+}
+
+void print_latency(std::string_view what, std::vector<std::int64_t> ns) {
+  if (ns.empty()) {
+    std::printf("%.*s: no samples\n", static_cast<int>(what.size()), what.data());
+    return;
+  }
+  std::sort(ns.begin(), ns.end());
+  auto q = [&](double p) {
+    const auto i = static_cast<std::size_t>(p * static_cast<double>(ns.size() - 1));
+    return static_cast<double>(ns[i]) / 1'000.0;
+  };
+  std::printf("%.*s: %zu samples, p50 %.2f us, p99 %.2f us, p99.9 %.2f us, max %.2f us\n",
+              static_cast<int>(what.size()), what.data(), ns.size(), q(0.5), q(0.99), q(0.999),
+              static_cast<double>(ns.back()) / 1'000.0);
+}
+
+// Counts what the engine did, for the driver thread to wait on.
+struct Progress {
+  std::atomic<std::uint64_t> fills{0};
+  std::atomic<std::uint64_t> accepted{0};  // orders that became Open (exchange id known)
+  std::atomic<std::uint64_t> reconciled{0};
+};
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool wait_for(const std::function<bool()>& done, std::int64_t within_ms) {
+  const std::int64_t end = steady_ms() + within_ms;
+  while (!done()) {
+    if (steady_ms() > end) return false;
+    std::this_thread::yield();  // the driver is not measured; the engine and feed threads are
+  }
+  return true;
+}
+
+// A fresh market and an empty latency histogram for this run.
+bool reset_simulator(Control& control) {
+  const auto r = control.call("POST", "/sim/reset", "{}");
+  if (!r || r->first != 200) {
+    std::fprintf(stderr,
+                 "scalper-feed-harness: POST /sim/reset failed (is scalper-sim on --port?)\n");
+    return false;
+  }
+  return true;
+}
+
+int run_core(const Options& o) {
+  Control control(o);
+  if (!reset_simulator(control)) return 1;
+  const auto stream_tls = tls_for(o);
+  const auto rest_tls = tls_for(o);
+  Progress progress;
+  feed::TradingCoreConfig cfg;
+  auto& s = cfg.stream;
+  s.socketio.address = loopback(o.port);
+  s.socketio.host = "localhost:" + std::to_string(o.port);
+  s.socketio.tls = stream_tls.get();
+  s.socketio.version = o.eio;
+  s.api_key = o.api_key;
+  s.api_secret = o.api_secret;
+  Symbol eth;
+  (void)eth.try_assign("ETH/USDT");
+  s.tickers = {eth};
+  auto& g = cfg.gateway;
+  g.http.address = loopback(o.port);
+  g.http.tls = rest_tls.get();
+  g.http.tls_host = "localhost";
+  g.host = s.socketio.host;
+  g.api_key = o.api_key;
+  g.api_secret = o.api_secret;
+  const auto idle = o.busy_spin ? net::IdleStrategy::BusySpin : net::IdleStrategy::SpinThenPark;
+  cfg.feed_loop.idle = cfg.engine_loop.idle = idle;
+  cfg.feed_cpu = o.feed_cpu;
+  cfg.engine_cpu = o.engine_cpu;
+  cfg.log = [](std::string_view line) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  };
+  cfg.on_action = [&progress](const Action& a) {
+    if (std::holds_alternative<FillApplied>(a)) progress.fills.fetch_add(1);
+    if (const auto* c = std::get_if<OrderChanged>(&a);
+        c != nullptr && c->order.status == OrderStatus::Open && !c->order.exchange_id.empty()) {
+      progress.accepted.fetch_add(1);
+    }
+    if (const auto* l = std::get_if<ActivityLog>(&a);
+        l != nullptr && l->kind == LogKind::Reconciled) {
+      progress.reconciled.fetch_add(1);
+    }
+  };
+  feed::TradingCore core(std::move(cfg));
+  core.start();
+  int status = 0;
+  const auto bots = static_cast<std::uint64_t>(o.bots);
+  if (!set_price(control, "3405") ||
+      !wait_for([&] { return progress.reconciled.load() > 0; }, 15'000)) {
+    std::fprintf(stderr, "scalper-feed-harness: no stream or no reconciliation within 15 s\n");
+    status = 1;
+  }
+  for (int b = 0; status == 0 && b < o.bots; ++b) {
+    CreateBot c;
+    c.cmd_id = static_cast<std::uint64_t>(b) + 1;
+    (void)c.params.ticker.try_assign("ETH/USDT");
+    (void)parse_decimal("0.01", c.params.quantity);
+    (void)parse_decimal("3400", c.params.buy_price);
+    (void)parse_decimal("3410", c.params.sell_price);
+    c.params.leverage = 5;
+    if (!core.submit(c)) status = 1;
+  }
+  if (status == 0 && !wait_for([&] { return progress.accepted.load() >= bots; }, 15'000)) {
+    std::fprintf(stderr, "scalper-feed-harness: the bots' first orders were not accepted\n");
+    status = 1;
+  }
+  std::uint64_t want = bots;
+  const std::int64_t t0 = steady_ms();
+  for (int cycle = 0; status == 0 && cycle < o.cycles; ++cycle) {
+    for (const std::string_view price : {"3399", "3411"}) {
+      want += bots;
+      if (!set_price(control, price) ||
+          !wait_for([&] { return progress.accepted.load() >= want; }, 15'000)) {
+        std::fprintf(stderr, "scalper-feed-harness: cycle %d stalled at price %.*s\n", cycle,
+                     static_cast<int>(price.size()), price.data());
+        status = 1;
+        break;
+      }
+    }
+    if (status == 0 && (cycle + 1) % 10 == 0) {
+      std::fprintf(stderr, "\r%d/%d cycles", cycle + 1, o.cycles);
+    }
+  }
+  const std::int64_t elapsed = steady_ms() - t0;
+  std::fprintf(stderr, "\n");
+  core.stop();
+  std::printf("%d bot(s), %d cycle(s) in %lld ms, %llu fills applied\n", o.bots, o.cycles,
+              static_cast<long long>(elapsed),
+              static_cast<unsigned long long>(progress.fills.load()));
+  print_latency("tick-to-order", core.tick_to_order_ns());
+  if (const auto lat = control.call("GET", "/sim/latency")) {
+    std::printf("simulator wire-to-wire (GET /sim/latency): %s\n", lat->second.c_str());
+  }
+  return status;
+}
+
+// The floor: one thread, the stream and one keep-alive connection; every fill frame is
+// answered at once with a canned create request (a buy at 3300, which rests), re-signed once a
+// second (the exchange refuses a timestamp older than 10 s). No codec, no engine. The driver
+// places the resting buy at 3400 that each cycle's price drop fills.
+class NullResponder final : private net::SocketIoListener, private net::HttpClientListener {
+ public:
+  explicit NullResponder(const Options& o)
+      : writer_(o.api_key, o.api_secret, "localhost:" + std::to_string(o.port)),
+        stream_tls_(tls_for(o)),
+        rest_tls_(tls_for(o)) {
+    std::string warning;
+    net::LoopConfig lc;
+    lc.idle = o.busy_spin ? net::IdleStrategy::BusySpin : net::IdleStrategy::SpinThenPark;
+    loop_ = net::EventLoop::create(lc, warning);
+    net::SocketIoClientConfig sc;
+    sc.address = loopback(o.port);
+    sc.host = "localhost:" + std::to_string(o.port);
+    sc.tls = stream_tls_.get();
+    sc.version = o.eio;
+    stream_ = std::make_unique<net::SocketIoClient>(*loop_, sc,
+                                                    static_cast<net::SocketIoListener&>(*this));
+    net::HttpClientConfig hc;
+    hc.address = loopback(o.port);
+    hc.tls = rest_tls_.get();
+    hc.tls_host = "localhost";
+    rest_ =
+        std::make_unique<net::HttpClient>(*loop_, hc, static_cast<net::HttpClientListener&>(*this));
+    (void)order_.symbol.try_assign("ETH/USDT");
+    (void)parse_decimal("3300", order_.price);
+    (void)parse_decimal("0.01", order_.quantity);
+    order_.leverage = 5;
+  }
+
+  // Runs until `cycles` fills were answered or `stop` says so; returns the answers sent.
+  std::uint64_t run(const std::function<bool()>& stop) {
+    stream_->start(steady_ms());
+    rest_->start(steady_ms());
+    while (!stop()) {
+      const std::int64_t now = steady_ms();
+      if (now >= resign_at_) resign(now);
+      stream_->tick(now);
+      rest_->tick(now);
+      (void)loop_->poll_once(0);
+    }
+    stream_->stop();
+    rest_->stop();
+    const std::int64_t end = steady_ms() + 2'000;
+    while ((!stream_->quiescent() || !rest_->quiescent()) && steady_ms() < end) {
+      (void)loop_->poll_once(1'000'000);
+    }
+    return answered_.load();
+  }
+  [[nodiscard]] bool joined() const noexcept { return joined_.load(); }
+  [[nodiscard]] std::uint64_t answered() const noexcept { return answered_.load(); }
+  // The last answer's response is in: the connection can take the next fill's answer.
+  [[nodiscard]] bool idle() const noexcept { return !in_flight_.load(); }
+
+ private:
+  void resign(std::int64_t now) {
+    const feed::SignedRequest r = writer_.create_order(order_, wall_ms(), canned_);
+    canned_len_ = r.ok() ? static_cast<std::size_t>(r.message.data() - canned_.data()) : 0;
+    canned_size_ = r.ok() ? r.message.size() : 0;
+    resign_at_ = now + 1'000;
+  }
+  void send_canned() {
+    if (canned_size_ == 0 || !rest_->ready()) return;
+    const std::span<char> buf = rest_->request_buffer();
+    std::memcpy(buf.data(), canned_.data() + canned_len_, canned_size_);
+    if (rest_->send({buf.data(), canned_size_}, 0, 5'000, steady_ms())) {
+      in_flight_.store(true);
+      answered_.fetch_add(1);
+    }
+  }
+
+  void on_connected() override {
+    (void)stream_->emit("join", writer_.private_join_argument());
+    joined_.store(true);
+  }
+  void on_event(std::string_view name, std::string_view args) override {
+    // The cheapest test that can tell a fill: the event name and the status field's text, as
+    // the envelope's JSON-in-a-string escapes it (or inline, unescaped).
+    if (name == "df-order-update" &&
+        (args.find(R"(\"status\":\"filled\")") != std::string_view::npos ||
+         args.find(R"("status":"filled")") != std::string_view::npos)) {
+      send_canned();
+    }
+  }
+  void on_disconnected(std::string_view) override { joined_.store(false); }
+  void on_http_ready() override {}
+  void on_http_response(std::uint64_t, const net::ResponseParser&) override {
+    in_flight_.store(false);
+  }
+  void on_http_failure(std::uint64_t, net::HttpFailure, std::string_view) override {
+    in_flight_.store(false);
+  }
+
+  feed::CoinDcxRequestWriter writer_;
+  std::unique_ptr<net::TlsContext> stream_tls_;
+  std::unique_ptr<net::TlsContext> rest_tls_;
+  std::unique_ptr<net::EventLoop> loop_;
+  std::unique_ptr<net::SocketIoClient> stream_;
+  std::unique_ptr<net::HttpClient> rest_;
+  feed::CoinDcxOrderRequest order_;
+  std::vector<char> canned_ = std::vector<char>(4096);
+  std::size_t canned_len_ = 0;   // offset of the request in canned_
+  std::size_t canned_size_ = 0;  // its length
+  std::int64_t resign_at_ = 0;
+  std::atomic<std::uint64_t> answered_{0};
+  std::atomic<bool> in_flight_{false};
+  std::atomic<bool> joined_{false};
+};
+
+int run_null_responder(const Options& o) {
+  Control control(o);
+  if (!reset_simulator(control)) return 1;
+  NullResponder responder(o);
+  std::atomic<bool> done{false};
+  std::atomic<int> status{0};
+  if (!set_price(control, "3405")) return 1;
+  std::thread driver([&] {
+    if (!wait_for([&] { return responder.joined(); }, 15'000)) {
+      status = 1;
+      done = true;
+      return;
+    }
+    Control c(o);
+    const feed::CoinDcxRequestWriter writer(o.api_key, o.api_secret,
+                                            "localhost:" + std::to_string(o.port));
+    feed::CoinDcxOrderRequest resting;
+    (void)resting.symbol.try_assign("ETH/USDT");
+    (void)parse_decimal("3400", resting.price);
+    (void)parse_decimal("0.01", resting.quantity);
+    resting.leverage = 5;
+    for (int cycle = 0; cycle < o.cycles && status == 0; ++cycle) {
+      const std::uint64_t before = responder.answered();
+      const auto placed = c.call_signed(
+          [&](std::span<char> buf) { return writer.create_order(resting, wall_ms(), buf); });
+      if (!placed || placed->first != 200 || !set_price(c, "3399") ||
+          !wait_for([&] { return responder.answered() > before && responder.idle(); }, 15'000) ||
+          !set_price(c, "3405")) {
+        std::fprintf(stderr, "scalper-feed-harness: null-responder cycle %d failed\n", cycle);
+        status = 1;
+      }
+    }
+    done = true;
+  });
+  const std::uint64_t answered = responder.run([&] { return done.load(); });
+  driver.join();
+  std::printf("null responder: %llu fill(s) answered\n", static_cast<unsigned long long>(answered));
+  if (const auto lat = control.call("GET", "/sim/latency")) {
+    std::printf("simulator wire-to-wire (GET /sim/latency): %s\n", lat->second.c_str());
+  }
+  return status;
+}
+
+}  // namespace
+}  // namespace scalper::harness
+
+int main(int argc, char** argv) {
+  const auto options = scalper::harness::parse(argc, argv);
+  return options.null_responder ? scalper::harness::run_null_responder(options)
+                                : scalper::harness::run_core(options);
+}
