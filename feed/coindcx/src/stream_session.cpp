@@ -39,11 +39,15 @@ std::int64_t CoinDcxStreamSession::now_ns() const {
   return config_.clock_ns != nullptr ? config_.clock_ns() : steady_ns();
 }
 
-void CoinDcxStreamSession::start(std::int64_t now_ms) { client_.start(now_ms); }
+void CoinDcxStreamSession::start(std::int64_t now_ms) {
+  last_tick_ms_ = now_ms;
+  client_.start(now_ms);
+}
 
 void CoinDcxStreamSession::stop() { client_.stop(); }
 
 void CoinDcxStreamSession::tick(std::int64_t now_ms) {
+  last_tick_ms_ = now_ms;
   if (has_pending_link_ && sink_.on_feed_event(pending_link_)) {
     has_pending_link_ = false;
     ++stats_.items;
@@ -80,7 +84,7 @@ void CoinDcxStreamSession::on_connected() {
   (void)client_.emit("join", private_join_);
   for (const std::string& j : ticker_joins_) (void)client_.emit("join", j);
   connected_ = true;
-  next_ping_ms_ = now_ns() / 1'000'000 + config_.app_ping_interval_ms;
+  next_ping_ms_ = last_tick_ms_ + config_.app_ping_interval_ms;  // the owner's clock, as tick()
   seen_ns_ = now_ns();
   push(StreamConnected{});
 }

@@ -62,6 +62,21 @@ io.on('connection', (socket) => {
     socket.emit('burst-done', { count });
   });
 
+  // An exchange's event on demand, to every connected client (a test drives the client under
+  // test from a second connection): `name` emitted `times` times with the argument `arg` (any
+  // JSON value, passed through), e.g. a CoinDCX df-order-update envelope, valid or not.
+  socket.on('emit-as', (spec) => {
+    const times = (spec && spec.times) | 0 || 1;
+    for (let i = 0; i < times; i++) io.emit(String(spec.name), spec.arg);
+  });
+
+  // The application-level `ping` a CoinDCX client sends every 25 s, made visible: answered
+  // with `pong-app` carrying the same arguments.
+  socket.on('ping', (...args) => {
+    if (args.length && typeof args[args.length - 1] === 'function') args.pop();
+    socket.emit('pong-app', ...args);
+  });
+
   socket.on('kick', () => {
     socket.disconnect(true);
   });

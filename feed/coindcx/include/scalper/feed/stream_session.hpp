@@ -123,6 +123,7 @@ class CoinDcxStreamSession final : private net::SocketIoListener, private Stream
   bool connected_ = false;
   std::int64_t seen_ns_ = 0;  // of the frame being decoded
   std::int64_t next_ping_ms_ = INT64_MAX;
+  std::int64_t last_tick_ms_ = 0;  // the owner's clock at start() or the last tick()
   std::int64_t last_log_ms_ = INT64_MIN / 2;
   std::uint64_t suppressed_ = 0;
   FeedEvent pending_link_;  // a StreamConnected/Disconnected the queue refused
