@@ -2,7 +2,7 @@
 // them: a CoinDCX df-order-update frame (the event a fill arrives as) and its kin.
 //
 // BM_SocketIoDecode   Engine.IO packet → Socket.IO packet → event name and argument text, for
-//   the 812-byte order-update frame, through EioSession::on_frame (the path the feed runs).
+//   the 534-byte order-update frame, through EioSession::on_frame (the path the feed runs).
 // BM_SocketIoEncode   a private-channel `join` emit written into a buffer.
 // BM_WebSocketDecode  that frame as the server sends it (unmasked text frame, 16-bit length)
 //   through FrameDecoder: header, limits, UTF-8 validation of the whole message, the view.

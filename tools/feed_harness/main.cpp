@@ -50,6 +50,8 @@ Options:
   --engine-cpu N     pin the engine thread to CPU N
   --null-responder   no engine: answer each fill frame with a canned create request, on one
                      thread (the floor for wire-to-wire on this machine)
+  --rate-limit S,M   the gateway's request limits per second and minute (default 16,960,
+                     the exchange's; give the simulator the same --rate-limit)
   --api-key K        (default sim-key)   --api-secret S (default sim-secret)
   --help             this text
 )";
@@ -66,6 +68,7 @@ struct Options {
   bool null_responder = false;
   std::string api_key = "sim-key";
   std::string api_secret = "sim-secret";
+  feed::RateLimits limits;
 };
 
 [[noreturn]] void usage_error(const std::string& why) {
@@ -112,6 +115,14 @@ Options parse(int argc, char** argv) {
       o.engine_cpu = parse_int(a, value(), 0, 1023);
     } else if (a == "--null-responder") {
       o.null_responder = true;
+    } else if (a == "--rate-limit") {
+      const std::string v = value();
+      const auto comma = v.find(',');
+      if (comma == std::string::npos) usage_error("--rate-limit needs S,M (per second,per minute)");
+      o.limits.per_second =
+          static_cast<std::uint32_t>(parse_int(a, v.substr(0, comma).c_str(), 1, 1'000'000));
+      o.limits.per_minute =
+          static_cast<std::uint32_t>(parse_int(a, v.substr(comma + 1).c_str(), 1, 60'000'000));
     } else if (a == "--api-key") {
       o.api_key = value();
     } else if (a == "--api-secret") {
@@ -303,6 +314,7 @@ int run_core(const Options& o) {
   g.host = s.socketio.host;
   g.api_key = o.api_key;
   g.api_secret = o.api_secret;
+  g.limits = o.limits;
   const auto idle = o.busy_spin ? net::IdleStrategy::BusySpin : net::IdleStrategy::SpinThenPark;
   cfg.feed_loop.idle = cfg.engine_loop.idle = idle;
   cfg.feed_cpu = o.feed_cpu;
@@ -368,6 +380,11 @@ int run_core(const Options& o) {
               static_cast<long long>(elapsed),
               static_cast<unsigned long long>(progress.fills.load()));
   print_latency("tick-to-order", core.tick_to_order_ns());
+  if (core.stats().tick_to_order_deferred > 0) {
+    std::printf(
+        "  (%llu order(s) on a fill were held by the rate limit or a reconnect: not sampled)\n",
+        static_cast<unsigned long long>(core.stats().tick_to_order_deferred));
+  }
   if (const auto lat = control.call("GET", "/sim/latency")) {
     std::printf("simulator wire-to-wire (GET /sim/latency): %s\n", lat->second.c_str());
   }

@@ -200,6 +200,7 @@ class TradingCore::EngineThread final : private GatewaySink {
     }
     ++stats_.steps;
     bool placed = false;
+    const std::uint64_t sent_before = gateway_->stats().sent;
     const std::int64_t now_ms = mono / 1'000'000;
     for (const Action& a : out_.actions()) {
       if (const auto* p = std::get_if<PlaceOrder>(&a)) {
@@ -222,8 +223,14 @@ class TradingCore::EngineThread final : private GatewaySink {
       }
     }
     if (placed && seen_ns != 0) {
-      (void)loop_->poll_once(0);  // hands the request to the kernel
-      record_sample(steady_ns() - seen_ns);
+      if (gateway_->stats().sent > sent_before) {
+        (void)loop_->poll_once(0);  // hands the request to the kernel
+        record_sample(steady_ns() - seen_ns);
+      } else {
+        // Held by the rate limit or waiting for a connection: it goes out later, and its
+        // latency is then the limit's, not this path's. Counted, not sampled.
+        ++stats_.tick_to_order_deferred;
+      }
     }
     if (shared_.config.on_action) {
       for (const Action& a : out_.actions()) shared_.config.on_action(a);

@@ -10,10 +10,12 @@
 // after the current step's actions are done. Timers asked for with ArmTimer are kept in a
 // list scanned each turn (a handful per bot at most).
 //
-// Tick-to-order: for every PlaceOrder produced by a step on an OrderUpdate, the time from the
-// feed thread decoding that frame (FeedEvent::seen_ns) to the request's bytes being handed to
-// the kernel (the gateway wrote it and the loop submitted it) is recorded, in ns, into a
-// buffer reserved at start (samples past its capacity are counted, not kept).
+// Tick-to-order: for every PlaceOrder produced by a step on an OrderUpdate and sent at once,
+// the time from the feed thread decoding that frame (FeedEvent::seen_ns) to the request's
+// bytes being handed to the kernel (the gateway wrote it and the loop submitted it) is
+// recorded, in ns, into a buffer reserved at start (samples past its capacity are counted,
+// not kept). An order the rate limit or a missing connection holds back is counted as
+// deferred instead.
 //
 // Allocation: queues, outbox, rings and sample buffer are sized at construction; the threads
 // allocate nothing per event. The on_action callback (for the harness's printing) runs on the
@@ -68,7 +70,8 @@ struct TradingCoreStats {
   std::uint64_t places = 0;
   std::uint64_t cancels = 0;
   std::uint64_t queries = 0;
-  std::uint64_t tick_to_order_dropped = 0;  // samples past the buffer's capacity
+  std::uint64_t tick_to_order_dropped = 0;   // samples past the buffer's capacity
+  std::uint64_t tick_to_order_deferred = 0;  // orders on a fill that could not go at once
 };
 
 class TradingCore {
