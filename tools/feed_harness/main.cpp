@@ -6,6 +6,9 @@
 //
 // Exit status: 0 done, 1 a run that failed (no connection, cycles not completed in time),
 // 2 bad arguments.
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -35,9 +38,10 @@ Runs scalper-core's feed thread, engine and order gateway against scalper-sim on
 (start it first: scalper-sim --port N [--tls --cert-dir DIR]), creates bots on ETH/USDT
 (quantity 0.01, buy 3400, sell 3410), and drives their fills: the price goes to 3399 (every
 buy fills, every bot places its sell) and back to 3411 (every sell fills, every bot places its
-next buy), --cycles times. Then it prints tick-to-order (the feed thread decoding a fill frame
--> the engine thread handing the opposite order to the kernel) and the simulator's
-wire-to-wire (fill frame written -> next create-order request received).
+next buy), --cycles times. Then it prints tick-to-order (the feed thread starting to decode a
+fill frame -> the opposite order's request ready for the kernel, with its parts, and the
+kernel call apart) and the simulator's wire-to-wire (fill frame written -> next create-order
+request received).
 
 Options:
   --port N           the simulator's port (required)
@@ -46,10 +50,13 @@ Options:
   --bots N           bots to create (default 1, at most 100)
   --cycles N         fill cycles to drive (default 50)
   --busy-spin        both threads busy-spin (benchmarks); default: spin, then park
+  --engine-busy-spin only the engine thread busy-spins (the feed thread spins, then parks):
+                     for a machine with too few cores for both and the simulator
   --feed-cpu N       pin the feed thread to CPU N
+  --spin-polls N     empty polls before a spin-then-park thread parks (default 2000)
   --engine-cpu N     pin the engine thread to CPU N
   --null-responder   no engine: answer each fill frame with a canned create request, on one
-                     thread (the floor for wire-to-wire on this machine)
+                     thread (pinned by --engine-cpu; the floor for wire-to-wire here)
   --rate-limit S,M   the gateway's request limits per second and minute (default 16,960,
                      the exchange's; give the simulator the same --rate-limit)
   --api-key K        (default sim-key)   --api-secret S (default sim-secret)
@@ -63,6 +70,8 @@ struct Options {
   int bots = 1;
   int cycles = 50;
   bool busy_spin = false;
+  bool engine_busy_spin = false;
+  int spin_polls = 2000;
   int feed_cpu = -1;
   int engine_cpu = -1;
   bool null_responder = false;
@@ -109,6 +118,10 @@ Options parse(int argc, char** argv) {
       o.cycles = parse_int(a, value(), 1, 1'000'000);
     } else if (a == "--busy-spin") {
       o.busy_spin = true;
+    } else if (a == "--engine-busy-spin") {
+      o.engine_busy_spin = true;
+    } else if (a == "--spin-polls") {
+      o.spin_polls = parse_int(a, value(), 0, 100'000'000);
     } else if (a == "--feed-cpu") {
       o.feed_cpu = parse_int(a, value(), 0, 1023);
     } else if (a == "--engine-cpu") {
@@ -274,7 +287,9 @@ bool wait_for(const std::function<bool()>& done, std::int64_t within_ms) {
   const std::int64_t end = steady_ms() + within_ms;
   while (!done()) {
     if (steady_ms() > end) return false;
-    std::this_thread::yield();  // the driver is not measured; the engine and feed threads are
+    // The driver is not measured, and on a small machine every core it spins on is one the
+    // measured threads or the simulator lack: it polls at 100 us.
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
   return true;
 }
@@ -315,8 +330,10 @@ int run_core(const Options& o) {
   g.api_key = o.api_key;
   g.api_secret = o.api_secret;
   g.limits = o.limits;
-  const auto idle = o.busy_spin ? net::IdleStrategy::BusySpin : net::IdleStrategy::SpinThenPark;
-  cfg.feed_loop.idle = cfg.engine_loop.idle = idle;
+  cfg.feed_loop.idle = o.busy_spin ? net::IdleStrategy::BusySpin : net::IdleStrategy::SpinThenPark;
+  cfg.engine_loop.idle = o.busy_spin || o.engine_busy_spin ? net::IdleStrategy::BusySpin
+                                                           : net::IdleStrategy::SpinThenPark;
+  cfg.feed_loop.spin_polls = cfg.engine_loop.spin_polls = static_cast<std::uint32_t>(o.spin_polls);
   cfg.feed_cpu = o.feed_cpu;
   cfg.engine_cpu = o.engine_cpu;
   cfg.log = [](std::string_view line) {
@@ -379,7 +396,17 @@ int run_core(const Options& o) {
   std::printf("%d bot(s), %d cycle(s) in %lld ms, %llu fills applied\n", o.bots, o.cycles,
               static_cast<long long>(elapsed),
               static_cast<unsigned long long>(progress.fills.load()));
-  print_latency("tick-to-order", core.tick_to_order_ns());
+  const auto& samples = core.tick_to_order();
+  auto part = [&](std::int64_t feed::TickToOrderSample::*field) {
+    std::vector<std::int64_t> v;
+    v.reserve(samples.size());
+    for (const auto& x : samples) v.push_back(x.*field);
+    return v;
+  };
+  print_latency("tick-to-order", part(&feed::TickToOrderSample::total));
+  print_latency("  decode + queue hop", part(&feed::TickToOrderSample::queue));
+  print_latency("  engine + gateway", part(&feed::TickToOrderSample::engine));
+  print_latency("the kernel call that submits it (apart)", part(&feed::TickToOrderSample::submit));
   if (core.stats().tick_to_order_deferred > 0) {
     std::printf(
         "  (%llu order(s) on a fill were held by the rate limit or a reconnect: not sampled)\n",
@@ -403,7 +430,9 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
         rest_tls_(tls_for(o)) {
     std::string warning;
     net::LoopConfig lc;
-    lc.idle = o.busy_spin ? net::IdleStrategy::BusySpin : net::IdleStrategy::SpinThenPark;
+    lc.idle = o.busy_spin || o.engine_busy_spin ? net::IdleStrategy::BusySpin
+                                                : net::IdleStrategy::SpinThenPark;
+    lc.spin_polls = static_cast<std::uint32_t>(o.spin_polls);
     loop_ = net::EventLoop::create(lc, warning);
     net::SocketIoClientConfig sc;
     sc.address = loopback(o.port);
@@ -537,6 +566,16 @@ int run_null_responder(const Options& o) {
     }
     done = true;
   });
+  // The responder runs on this thread: pinned like the engine thread would be (after the
+  // driver was started, so that the driver does not inherit the CPU).
+  if (o.engine_cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<unsigned>(o.engine_cpu), &set);
+    if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+      std::fprintf(stderr, "scalper-feed-harness: could not pin to CPU %d\n", o.engine_cpu);
+    }
+  }
   const std::uint64_t answered = responder.run([&] { return done.load(); });
   driver.join();
   std::printf("null responder: %llu fill(s) answered\n", static_cast<unsigned long long>(answered));

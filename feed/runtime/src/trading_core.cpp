@@ -149,7 +149,7 @@ class TradingCore::EngineThread final : private GatewaySink {
   [[nodiscard]] const Engine& engine() const noexcept { return engine_; }
   [[nodiscard]] const TradingCoreStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const GatewayStats& gateway_stats() const noexcept { return gateway_stats_; }
-  [[nodiscard]] const std::vector<std::int64_t>& samples() const noexcept { return samples_; }
+  [[nodiscard]] const std::vector<TickToOrderSample>& samples() const noexcept { return samples_; }
 
  private:
   // One pass over the inputs. True when anything was done.
@@ -177,6 +177,7 @@ class TradingCore::EngineThread final : private GatewaySink {
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, OrderUpdate>) {
             ++stats_.order_updates;
+            dequeued_ns_ = steady_ns();
             step(body, fe.seen_ns);
           } else if constexpr (std::is_same_v<T, StreamConnected> ||
                                std::is_same_v<T, StreamDisconnected>) {
@@ -224,8 +225,10 @@ class TradingCore::EngineThread final : private GatewaySink {
     }
     if (placed && seen_ns != 0) {
       if (gateway_->stats().sent > sent_before) {
-        (void)loop_->poll_once(0);  // hands the request to the kernel
-        record_sample(steady_ns() - seen_ns);
+        const std::int64_t ready = steady_ns();  // the request's bytes are in the send buffer
+        (void)loop_->poll_once(0);               // hands them to the kernel
+        record_sample(
+            {ready - seen_ns, dequeued_ns_ - seen_ns, ready - dequeued_ns_, steady_ns() - ready});
       } else {
         // Held by the rate limit or waiting for a connection: it goes out later, and its
         // latency is then the limit's, not this path's. Counted, not sampled.
@@ -237,9 +240,9 @@ class TradingCore::EngineThread final : private GatewaySink {
     }
   }
 
-  void record_sample(std::int64_t ns) {
+  void record_sample(const TickToOrderSample& sample) {
     if (samples_.size() < samples_.capacity()) {
-      samples_.push_back(ns);
+      samples_.push_back(sample);
     } else {
       ++stats_.tick_to_order_dropped;
     }
@@ -298,7 +301,8 @@ class TradingCore::EngineThread final : private GatewaySink {
   std::uint64_t seq_ = 0;
   std::vector<EventBody> gateway_events_;
   std::vector<ArmTimer> timers_;
-  std::vector<std::int64_t> samples_;
+  std::vector<TickToOrderSample> samples_;
+  std::int64_t dequeued_ns_ = 0;  // when the feed event being stepped left the queue
   TradingCoreStats stats_;
   GatewayStats gateway_stats_;
 };
@@ -335,7 +339,7 @@ bool TradingCore::submit(const EventBody& command) {
 const TradingCoreStats& TradingCore::stats() const noexcept { return engine_->stats(); }
 const StreamSessionStats& TradingCore::stream_stats() const noexcept { return feed_->stats(); }
 const GatewayStats& TradingCore::gateway_stats() const noexcept { return engine_->gateway_stats(); }
-const std::vector<std::int64_t>& TradingCore::tick_to_order_ns() const noexcept {
+const std::vector<TickToOrderSample>& TradingCore::tick_to_order() const noexcept {
   return engine_->samples();
 }
 const Engine& TradingCore::engine() const noexcept { return engine_->engine(); }

@@ -11,11 +11,11 @@
 // list scanned each turn (a handful per bot at most).
 //
 // Tick-to-order: for every PlaceOrder produced by a step on an OrderUpdate and sent at once,
-// the time from the feed thread decoding that frame (FeedEvent::seen_ns) to the request's
-// bytes being handed to the kernel (the gateway wrote it and the loop submitted it) is
-// recorded, in ns, into a buffer reserved at start (samples past its capacity are counted,
-// not kept). An order the rate limit or a missing connection holds back is counted as
-// deferred instead.
+// the time from the feed thread starting to decode that frame (FeedEvent::seen_ns) to the
+// request's bytes being ready for the kernel (written, signed, queued on the socket), with
+// the parts it splits into and the kernel submission beside it (TickToOrderSample), into a
+// buffer reserved at start (samples past its capacity are counted, not kept). An order the
+// rate limit or a missing connection holds back is counted as deferred instead.
 //
 // Allocation: queues, outbox, rings and sample buffer are sized at construction; the threads
 // allocate nothing per event. The on_action callback (for the harness's printing) runs on the
@@ -59,6 +59,17 @@ struct TradingCoreConfig {
   std::function<void(std::string_view)> log;
 };
 
+// One fill frame answered with an order, in ns, split where the time goes. `total` ends where
+// our code hands the request to the kernel; `submit`, the kernel call itself, is apart: on
+// loopback it runs the receiver's side of TCP inline (tens of us on a small VM) and is the
+// same for any client, so it belongs to the wire-to-wire comparison, not to this path.
+struct TickToOrderSample {
+  std::int64_t total = 0;   // the feed thread began decoding -> the request ready to submit
+  std::int64_t queue = 0;   // decode, the queue hop, and the engine thread noticing it
+  std::int64_t engine = 0;  // engine step, request written and signed, queued on the socket
+  std::int64_t submit = 0;  // the loop handing it to the kernel (io_uring_enter or send())
+};
+
 // Read after stop() (written by the engine thread only).
 struct TradingCoreStats {
   std::uint64_t steps = 0;
@@ -94,8 +105,8 @@ class TradingCore {
   [[nodiscard]] const TradingCoreStats& stats() const noexcept;
   [[nodiscard]] const StreamSessionStats& stream_stats() const noexcept;
   [[nodiscard]] const GatewayStats& gateway_stats() const noexcept;
-  // ns from fill frame decoded to opposite order submitted, in arrival order.
-  [[nodiscard]] const std::vector<std::int64_t>& tick_to_order_ns() const noexcept;
+  // One sample per order sent on a fill, in arrival order.
+  [[nodiscard]] const std::vector<TickToOrderSample>& tick_to_order() const noexcept;
   // The engine, for reading bots and orders after stop().
   [[nodiscard]] const Engine& engine() const noexcept;
 
