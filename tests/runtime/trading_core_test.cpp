@@ -50,7 +50,14 @@ class Recorder {
     return changed_.wait_for(lock, std::chrono::milliseconds(within_ms), pred);
   }
 
+  void on_market(const FeedEvent& e) {
+    const std::lock_guard lock(mutex_);
+    if (std::holds_alternative<TradeTick>(e.body)) ++trades_;
+    changed_.notify_all();
+  }
+
   // Accessors for predicates (called with the lock held by wait()) and after stop().
+  [[nodiscard]] std::size_t trades() const { return trades_; }
   [[nodiscard]] std::size_t count_log(LogKind k) const {
     return static_cast<std::size_t>(std::count(logs_.begin(), logs_.end(), k));
   }
@@ -74,6 +81,7 @@ class Recorder {
   std::vector<OrderRecord> orders_;
   std::vector<LogKind> logs_;
   BotRecord last_bot_;
+  std::size_t trades_ = 0;
 };
 
 // Orders as the exchange lists them (GET /sim/orders), decoded by our own codec.
@@ -94,7 +102,8 @@ struct Listed : OrderSink {
 
 class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
  protected:
-  void start(std::vector<std::string> sim_flags = {}, std::int64_t request_timeout_ms = 2'000) {
+  void start(std::vector<std::string> sim_flags = {}, std::int64_t request_timeout_ms = 2'000,
+             bool configured_ticker = true) {
     std::vector<std::string> flags = {
         "--tls", "--cert-dir",        dir_.path(), "--ping-interval-ms",
         "300",   "--ping-timeout-ms", "300"};
@@ -120,7 +129,7 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     s.api_secret = "sim-secret";
     Symbol eth;
     ASSERT_TRUE(eth.try_assign("ETH/USDT"));
-    s.tickers = {eth};
+    if (configured_ticker) s.tickers = {eth};
     auto& g = cfg.gateway;
     g.http.address = sim_->address();
     g.http.tls = rest_tls_.get();
@@ -133,6 +142,7 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     g.request_timeout_ms = request_timeout_ms;
     g.query_retry_ms = 100;
     cfg.on_action = [this](const Action& a) { rec_.on_action(a); };
+    cfg.on_market = [this](const FeedEvent& e) { rec_.on_market(e); };
     core_ = std::make_unique<TradingCore>(std::move(cfg));
     core_->start();
     ASSERT_TRUE(rec_.wait([&] { return rec_.count_log(LogKind::Reconciled) >= 1; }))
@@ -317,6 +327,21 @@ TEST_P(TradingCoreTest, AManualCancelOnTheExchangeStopsTheBot) {
   }));
   core_->stop();
   EXPECT_TRUE(live_on_exchange().empty());
+}
+
+TEST_P(TradingCoreTest, WatchesTheTickerOfEveryBot) {
+  start({}, 2'000, /*configured_ticker=*/false);  // no ticker in the configuration
+  create_bot();
+  // The simulator prints a trade on every price it is given; the join has no ack, so prices
+  // are set until one arrives (each wait ends at the first trade, or after 100 ms).
+  bool seen = false;
+  for (int i = 0; i < 50 && !seen; ++i) {
+    set_price(i % 2 == 0 ? "3405" : "3406");
+    seen = rec_.wait([&] { return rec_.trades() > 0; }, 100);
+  }
+  EXPECT_TRUE(seen) << "the bot's ticker got its trades channel";
+  core_->stop();
+  EXPECT_GT(core_->stats().trades, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Eio, TradingCoreTest,

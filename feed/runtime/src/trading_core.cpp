@@ -51,11 +51,15 @@ struct TradingCore::Shared {
   explicit Shared(TradingCoreConfig c)
       : config(std::move(c)),
         feed_queue(config.feed_queue_capacity),
-        commands(config.command_queue_capacity) {}
+        commands(config.command_queue_capacity),
+        watch(kWatchCapacity) {}
+
+  static constexpr std::size_t kWatchCapacity = 256;
 
   TradingCoreConfig config;
   moodycamel::ReaderWriterQueue<FeedEvent> feed_queue;  // feed thread -> engine thread
   moodycamel::ReaderWriterQueue<EventBody> commands;    // operator -> engine thread
+  moodycamel::ReaderWriterQueue<Symbol> watch;          // engine thread -> feed thread: new tickers
   std::atomic<bool> stop{false};
 };
 
@@ -77,6 +81,8 @@ class TradingCore::FeedThread final : private FeedEventSink {
     session.start(now_ms());
     while (!shared_.stop.load(std::memory_order_relaxed)) {
       const std::int64_t now = now_ms();
+      Symbol ticker;
+      while (shared_.watch.try_dequeue(ticker)) session.watch(ticker);  // a bot's new ticker
       session.tick(now);
       (void)loop->poll_once(wait_until(session.next_deadline_ms(), now));
     }
@@ -107,6 +113,8 @@ class TradingCore::EngineThread final : private GatewaySink {
     gateway_events_.reserve(4096);
     timers_.reserve(std::size_t{shared.config.engine.max_bots} * 3 + 16);
     samples_.reserve(shared.config.tick_to_order_samples);
+    watched_.reserve(std::min<std::size_t>(shared.config.engine.max_bots, Shared::kWatchCapacity));
+    for (const Symbol& t : shared.config.stream.tickers) watched_.push_back(t);
   }
 
   void run() {
@@ -182,8 +190,9 @@ class TradingCore::EngineThread final : private GatewaySink {
           } else if constexpr (std::is_same_v<T, StreamConnected> ||
                                std::is_same_v<T, StreamDisconnected>) {
             step(body, 0);
-          } else if constexpr (std::is_same_v<T, TradeTick>) {
-            ++stats_.trades;  // the last price goes to shm with the core process
+          } else {
+            if constexpr (std::is_same_v<T, TradeTick>) ++stats_.trades;
+            if (shared_.config.on_market) shared_.config.on_market(fe);
           }
         },
         fe.body);
@@ -221,6 +230,8 @@ class TradingCore::EngineThread final : private GatewaySink {
         (void)gateway_->query(*q, now_ms);
       } else if (const auto* t = std::get_if<ArmTimer>(&a)) {
         timers_.push_back(*t);
+      } else if (const auto* b = std::get_if<BotChanged>(&a)) {
+        watch_ticker(b->bot.ticker);
       }
     }
     if (placed && seen_ns != 0) {
@@ -238,6 +249,16 @@ class TradingCore::EngineThread final : private GatewaySink {
     if (shared_.config.on_action) {
       for (const Action& a : out_.actions()) shared_.config.on_action(a);
     }
+  }
+
+  // Every bot's ticker gets its trades channel on the stream (the feed thread joins it).
+  void watch_ticker(const Symbol& ticker) {
+    for (const Symbol& t : watched_) {
+      if (t == ticker) return;
+    }
+    if (watched_.size() == watched_.capacity()) return;  // as many tickers as bots, at most
+    watched_.push_back(ticker);
+    (void)shared_.watch.try_enqueue(ticker);
   }
 
   void record_sample(const TickToOrderSample& sample) {
@@ -302,6 +323,7 @@ class TradingCore::EngineThread final : private GatewaySink {
   std::vector<EventBody> gateway_events_;
   std::vector<ArmTimer> timers_;
   std::vector<TickToOrderSample> samples_;
+  std::vector<Symbol> watched_;   // tickers the feed thread was given or told to watch
   std::int64_t dequeued_ns_ = 0;  // when the feed event being stepped left the queue
   TradingCoreStats stats_;
   GatewayStats gateway_stats_;

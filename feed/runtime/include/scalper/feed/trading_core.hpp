@@ -10,6 +10,10 @@
 // after the current step's actions are done. Timers asked for with ArmTimer are kept in a
 // list scanned each turn (a handful per bot at most).
 //
+// Tickers: the stream watches the configured tickers from the start, and every ticker a bot
+// is created or updated with (BotChanged) from then on: the engine thread tells the feed
+// thread through a third small queue, and the session joins its trades channel.
+//
 // Tick-to-order: for every PlaceOrder produced by a step on an OrderUpdate and sent at once,
 // the time from the feed thread starting to decode that frame (FeedEvent::seen_ns) to the
 // request's bytes being ready for the kernel (written, signed, queued on the socket), with
@@ -55,6 +59,9 @@ struct TradingCoreConfig {
   // Every action the engine produced (logs, notifications, state changes, orders), on the
   // engine thread, after the step's orders were sent. For the harness and tests.
   std::function<void(const Action&)> on_action;
+  // Every stream item that is not an engine event (trades, mark prices, positions, balances),
+  // on the engine thread: where the core process will publish prices to shm.
+  std::function<void(const FeedEvent&)> on_market;
   // A line for the log (malformed frames, warnings), from either thread.
   std::function<void(std::string_view)> log;
 };
