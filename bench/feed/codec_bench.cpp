@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "alloc_counter.hpp"
+#include "checked_bench.hpp"
 #include "nlohmann_reference.hpp"
 #include "scalper/feed/coindcx_stream.hpp"
 
@@ -32,22 +33,6 @@ namespace {
 using feed::CoinDcxStreamDecoder;
 using feed::DecodeOutcome;
 using feed::PriceTick;
-
-bool g_check_failed = false;
-
-void fail(benchmark::State& state, const char* why) {
-  g_check_failed = true;
-  state.SkipWithError(why);
-}
-
-// Heap allocations per call of `op`, counted outside the timed loop (the harness allocates
-// around its loop, which would show up as a fraction per nanosecond-scale op).
-template <class Op>
-double allocs_per_call(Op&& op, int calls = 10'000) {
-  const testing::AllocationScope allocs;
-  for (int i = 0; i < calls; ++i) op();
-  return static_cast<double>(allocs.count()) / calls;
-}
 
 Decimal dec(std::string_view text) {
   Decimal d;
@@ -207,10 +192,4 @@ BENCHMARK(BM_Nlohmann_PriceChange);
 }  // namespace
 }  // namespace scalper::bench
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return scalper::bench::g_check_failed ? 1 : 0;
-}
+int main(int argc, char** argv) { return scalper::bench::run_checked_benchmarks(argc, argv); }

@@ -60,27 +60,11 @@
 #include <scalper/net/tls.hpp>
 #include <scalper/sim/tls_cert.hpp>
 #include "alloc_counter.hpp"
+#include "checked_bench.hpp"
 #include "histogram.hpp"
 
 namespace scalper::bench {
 namespace {
-
-bool g_check_failed = false;
-
-void fail(benchmark::State& state, const char* why) {
-  g_check_failed = true;
-  state.SkipWithError(why);
-}
-
-// Heap allocations per call of `op`, counted over a pass of its own after the timed loop: the
-// benchmark harness allocates a little around its loop, which would otherwise show up as a
-// fraction of an allocation per (nanosecond-scale) op.
-template <class Op>
-double allocs_per_call(Op&& op, int calls = 10'000) {
-  const testing::AllocationScope allocs;
-  for (int i = 0; i < calls; ++i) op();
-  return static_cast<double>(allocs.count()) / calls;
-}
 
 // A filled order as the simulator (and, by the documented shape, CoinDCX) sends it: the
 // envelope's data is JSON text inside a string, so every quote is escaped.
@@ -656,10 +640,4 @@ BENCHMARK(BM_StreamRtt)
 }  // namespace
 }  // namespace scalper::bench
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return scalper::bench::g_check_failed ? 1 : 0;
-}
+int main(int argc, char** argv) { return scalper::bench::run_checked_benchmarks(argc, argv); }

@@ -21,24 +21,11 @@
 #include <vector>
 
 #include "alloc_counter.hpp"
+#include "checked_bench.hpp"
 #include "scalper/feed/coindcx_requests.hpp"
 
 namespace scalper::bench {
 namespace {
-
-bool g_check_failed = false;
-
-void fail(benchmark::State& state, const char* why) {
-  g_check_failed = true;
-  state.SkipWithError(why);
-}
-
-template <class Op>
-double allocs_per_call(Op&& op, int calls = 10'000) {
-  const testing::AllocationScope allocs;
-  for (int i = 0; i < calls; ++i) op();
-  return static_cast<double>(allocs.count()) / calls;
-}
 
 constexpr std::string_view kKey = "0123456789abcdef0123456789abcdef";
 constexpr std::string_view kSecret = "f1e2d3c4b5a697887766554433221100f1e2d3c4b5a69788";
@@ -125,10 +112,4 @@ BENCHMARK(BM_CancelOrderRequest);
 }  // namespace
 }  // namespace scalper::bench
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return scalper::bench::g_check_failed ? 1 : 0;
-}
+int main(int argc, char** argv) { return scalper::bench::run_checked_benchmarks(argc, argv); }

@@ -11,6 +11,7 @@
 
 #include "alloc_counter.hpp"
 #include "peer_process.hpp"
+#include "poll_until.hpp"
 #include "scalper/feed/order_gateway.hpp"
 #include "sim_process.hpp"
 
@@ -88,14 +89,8 @@ class OrderGatewayTest : public ::testing::Test {
     (void)run_until([&] { return gateway_->quiescent(); }, 5000);
   }
   bool run_until(const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
-    const std::int64_t end = steady_ms() + within_ms;
-    while (!done()) {
-      const std::int64_t now = steady_ms();
-      if (now > end) return false;
-      gateway_->tick(now);
-      (void)loop_->poll_once(1'000'000);
-    }
-    return true;
+    return net::testing::poll_until(
+        *loop_, [&](std::int64_t now) { gateway_->tick(now); }, done, within_ms);
   }
   bool ready() {
     return run_until([&] { return gateway_->ready_connections() > 0; });

@@ -15,6 +15,7 @@
 #include <scalper/net/socketio_client.hpp>
 
 #include "peer_process.hpp"
+#include "poll_until.hpp"
 #include "scalper/feed/stream_session.hpp"
 
 namespace scalper::feed {
@@ -116,15 +117,13 @@ class StreamSessionTest : public ::testing::Test {
   }
 
   bool run_until(const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
-    const std::int64_t end = steady_ms() + within_ms;
-    while (!done()) {
-      const std::int64_t now = steady_ms();
-      if (now > end) return false;
-      controller_client_->tick(now);
-      if (session_) session_->tick(now);
-      (void)loop_->poll_once(1'000'000);
-    }
-    return true;
+    return net::testing::poll_until(
+        *loop_,
+        [&](std::int64_t now) {
+          controller_client_->tick(now);
+          if (session_) session_->tick(now);
+        },
+        done, within_ms);
   }
 
   // Makes the server emit `name` with the JSON value `arg_json`, `times` times, to everyone.

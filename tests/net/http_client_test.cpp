@@ -13,6 +13,7 @@
 
 #include "alloc_counter.hpp"
 #include "peer_process.hpp"
+#include "poll_until.hpp"
 #include "sim_process.hpp"
 
 namespace scalper::net {
@@ -70,14 +71,8 @@ class HttpClientTest : public ::testing::Test {
     (void)run_until([&] { return client_->quiescent(); }, 5000);
   }
   bool run_until(const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
-    const std::int64_t end = steady_ms() + within_ms;
-    while (!done()) {
-      const std::int64_t now = steady_ms();
-      if (now > end) return false;
-      client_->tick(now);
-      (void)loop_->poll_once(1'000'000);
-    }
-    return true;
+    return testing::poll_until(
+        *loop_, [&](std::int64_t now) { client_->tick(now); }, done, within_ms);
   }
   // Writes a request into the client's buffer and sends it.
   bool send(std::string_view method, std::string_view target, std::uint64_t tag,

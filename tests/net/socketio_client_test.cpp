@@ -20,6 +20,7 @@
 #include <scalper/net/tls.hpp>
 
 #include "peer_process.hpp"
+#include "poll_until.hpp"
 #include "sim_process.hpp"
 
 namespace scalper::net {
@@ -76,14 +77,8 @@ class SocketIoClientTest : public ::testing::TestWithParam<EioVersion> {
     (void)run_until([&] { return client->quiescent(); }, 5000);
   }
   bool run_until(const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
-    const std::int64_t end = steady_ms() + within_ms;
-    while (!done()) {
-      const std::int64_t now = steady_ms();
-      if (now > end) return false;
-      client->tick(now);
-      (void)loop->poll_once(1'000'000);
-    }
-    return true;
+    return testing::poll_until(
+        *loop, [&](std::int64_t now) { client->tick(now); }, done, within_ms);
   }
   void join_prices() {
     rec.joins = [this] {

@@ -14,6 +14,7 @@
 
 #include "alloc_counter.hpp"
 #include "peer_process.hpp"
+#include "poll_until.hpp"
 
 namespace scalper::net {
 namespace {
@@ -74,14 +75,8 @@ class SioInterop : public ::testing::TestWithParam<EioVersion> {
     (void)run_until([&] { return client_->quiescent(); }, 5000);
   }
   bool run_until(const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
-    const std::int64_t end = steady_ms() + within_ms;
-    while (!done()) {
-      const std::int64_t now = steady_ms();
-      if (now > end) return false;
-      client_->tick(now);
-      (void)loop_->poll_once(1'000'000);
-    }
-    return true;
+    return testing::poll_until(
+        *loop_, [&](std::int64_t now) { client_->tick(now); }, done, within_ms);
   }
   [[nodiscard]] std::string eio_digit() const { return GetParam() == EioVersion::V3 ? "3" : "4"; }
 

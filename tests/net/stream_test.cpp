@@ -12,6 +12,7 @@
 #include <scalper/net/stream.hpp>
 
 #include "peer_process.hpp"
+#include "poll_until.hpp"
 
 namespace scalper::net {
 namespace {
@@ -82,12 +83,8 @@ class TlsStreamTest : public ::testing::Test {
     ASSERT_EQ(stream_->open(testing::loopback(port_), host, port_), 0);
   }
   bool run_until(const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
-    const std::int64_t end = steady_ms() + within_ms;
-    while (!done()) {
-      if (steady_ms() > end) return false;
-      (void)loop_->poll_once(1'000'000);
-    }
-    return true;
+    return testing::poll_until(
+        *loop_, [](std::int64_t) {}, done, within_ms);
   }
   bool answered() {
     return run_until([&] { return rec_.received.find('\n') != std::string::npos || rec_.closed; });

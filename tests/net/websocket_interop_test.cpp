@@ -13,6 +13,7 @@
 
 #include "alloc_counter.hpp"
 #include "peer_process.hpp"
+#include "poll_until.hpp"
 
 namespace scalper::net {
 namespace {
@@ -88,14 +89,8 @@ class WsInterop : public ::testing::Test {
     ASSERT_EQ(client_->open(steady_ms()), 0);
   }
   bool run_until(const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
-    const std::int64_t end = steady_ms() + within_ms;
-    while (!done()) {
-      const std::int64_t now = steady_ms();
-      if (now > end) return false;
-      client_->tick(now);
-      (void)loop_->poll_once(1'000'000);
-    }
-    return true;
+    return testing::poll_until(
+        *loop_, [&](std::int64_t now) { client_->tick(now); }, done, within_ms);
   }
   bool opened() {
     return run_until([&] { return rec_.opened == 1 || rec_.closed; }) && rec_.opened == 1;

@@ -153,7 +153,8 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     if (core_) core_->stop();
   }
 
-  void create_bot() {
+  // The bot every test trades with: ETH/USDT, 0.01, buy 3400, sell 3410, leverage 5.
+  void submit_bot() {
     CreateBot c;
     c.cmd_id = 1;
     ASSERT_TRUE(c.params.ticker.try_assign("ETH/USDT"));
@@ -162,6 +163,10 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     c.params.sell_price = dec("3410");
     c.params.leverage = 5;
     ASSERT_TRUE(core_->submit(c));
+  }
+
+  void create_bot() {
+    submit_bot();
     ASSERT_TRUE(rec_.wait([&] { return rec_.live_order_accepted(Side::Buy); }))
         << "the first buy is live on the exchange";
   }
@@ -273,14 +278,7 @@ TEST_P(TradingCoreTest, ReorderedEventsStillApplyEachFillOnce) {
 TEST_P(TradingCoreTest, ACreateThatTimesOutWithTheOrderLiveIsAdoptedNotDoubled) {
   start({}, /*request_timeout_ms=*/500);
   ASSERT_EQ(sim_->control("/sim/fault", R"({"kind":"hang_next_create"})"), 200);
-  CreateBot c;
-  c.cmd_id = 1;
-  ASSERT_TRUE(c.params.ticker.try_assign("ETH/USDT"));
-  c.params.quantity = dec("0.01");
-  c.params.buy_price = dec("3400");
-  c.params.sell_price = dec("3410");
-  c.params.leverage = 5;
-  ASSERT_TRUE(core_->submit(c));
+  submit_bot();
   ASSERT_TRUE(rec_.wait([&] { return rec_.count_log(LogKind::OrderAdopted) == 1; }))
       << "the listing found the order the hung create made";
   ASSERT_TRUE(rec_.wait([&] { return rec_.live_order_accepted(Side::Buy); }));
@@ -301,14 +299,7 @@ TEST_P(TradingCoreTest, ARateLimitedCreateIsCheckedThenPlacedOnce) {
 TEST_P(TradingCoreTest, ARejectedOrderPutsTheBotInErrorWithNothingLive) {
   start();
   ASSERT_EQ(sim_->control("/sim/fault", R"({"kind":"reject_next_order","mode":"http"})"), 200);
-  CreateBot c;
-  c.cmd_id = 1;
-  ASSERT_TRUE(c.params.ticker.try_assign("ETH/USDT"));
-  c.params.quantity = dec("0.01");
-  c.params.buy_price = dec("3400");
-  c.params.sell_price = dec("3410");
-  c.params.leverage = 5;
-  ASSERT_TRUE(core_->submit(c));
+  submit_bot();
   ASSERT_TRUE(rec_.wait([&] { return rec_.bot().status == BotStatus::Error; }));
   core_->stop();
   EXPECT_TRUE(live_on_exchange().empty());

@@ -12,12 +12,6 @@ namespace {
 constexpr std::string_view kOpenStatuses = "open,partially_filled";
 constexpr std::string_view kClosedStatuses = "filled,partially_cancelled,cancelled,rejected";
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 std::int64_t system_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -127,7 +121,7 @@ OrderGateway::OrderGateway(net::EventLoop& loop, OrderGatewayConfig config, Gate
 OrderGateway::~OrderGateway() = default;
 
 std::int64_t OrderGateway::now() const {
-  return config_.http.clock_ms != nullptr ? config_.http.clock_ms() : steady_ms();
+  return config_.http.clock_ms != nullptr ? config_.http.clock_ms() : net::monotonic_ms();
 }
 
 std::int64_t OrderGateway::wall_ms() const {

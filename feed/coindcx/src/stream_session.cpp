@@ -1,7 +1,6 @@
 #include "scalper/feed/stream_session.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 
 #include "scalper/feed/coindcx_requests.hpp"
@@ -9,12 +8,6 @@
 
 namespace scalper::feed {
 namespace {
-
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::string_view kAppPing = R"({"data":"Ping message"})";
 
@@ -36,7 +29,7 @@ CoinDcxStreamSession::CoinDcxStreamSession(net::EventLoop& loop, StreamSessionCo
 }
 
 std::int64_t CoinDcxStreamSession::now_ns() const {
-  return config_.clock_ns != nullptr ? config_.clock_ns() : steady_ns();
+  return config_.clock_ns != nullptr ? config_.clock_ns() : net::monotonic_ns();
 }
 
 void CoinDcxStreamSession::start(std::int64_t now_ms) {

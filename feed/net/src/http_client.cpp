@@ -2,20 +2,9 @@
 
 #include <arpa/inet.h>
 
-#include <chrono>
 #include <cstring>
 
 namespace scalper::net {
-namespace {
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 std::string_view to_string(HttpFailure f) noexcept {
   switch (f) {
     case HttpFailure::Timeout: return "timeout";
@@ -36,7 +25,7 @@ HttpClient::HttpClient(EventLoop& loop, HttpClientConfig config, HttpClientListe
       request_(config_.request_bytes) {}
 
 std::int64_t HttpClient::now() const {
-  return config_.clock_ms != nullptr ? config_.clock_ms() : steady_ms();
+  return config_.clock_ms != nullptr ? config_.clock_ms() : monotonic_ms();
 }
 
 void HttpClient::start(std::int64_t now_ms) {

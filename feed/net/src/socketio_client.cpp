@@ -1,16 +1,9 @@
 #include <scalper/net/socketio_client.hpp>
 
-#include <chrono>
 #include <cstring>
 
 namespace scalper::net {
 namespace {
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string target_of(const SocketIoClientConfig& c) {
   return c.path + "?EIO=" + (c.version == EioVersion::V3 ? "3" : "4") + "&transport=websocket";
@@ -42,7 +35,7 @@ SocketIoClient::SocketIoClient(EventLoop& loop, SocketIoClientConfig config,
 SocketIoClient::~SocketIoClient() = default;
 
 std::int64_t SocketIoClient::now() const {
-  return config_.clock_ms != nullptr ? config_.clock_ms() : steady_ms();
+  return config_.clock_ms != nullptr ? config_.clock_ms() : monotonic_ms();
 }
 
 void SocketIoClient::start(std::int64_t now_ms) {

@@ -12,12 +12,6 @@
 namespace scalper::feed {
 namespace {
 
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 std::int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -98,7 +92,7 @@ class TradingCore::FeedThread final : private FeedEventSink {
   bool on_feed_event(const FeedEvent& event) override {
     return shared_.feed_queue.try_enqueue(event);  // never allocates: capacity set at start
   }
-  static std::int64_t now_ms() { return steady_ns() / 1'000'000; }
+  static std::int64_t now_ms() { return net::monotonic_ns() / 1'000'000; }
 
   Shared& shared_;
   StreamSessionStats stats_;
@@ -126,11 +120,11 @@ class TradingCore::EngineThread final : private GatewaySink {
     loop_ = loop.get();
     OrderGateway gateway(*loop, cfg.gateway, *this);
     gateway_ = &gateway;
-    gateway.start(steady_ns() / 1'000'000);
+    gateway.start(net::monotonic_ns() / 1'000'000);
     std::uint32_t idle_turns = 0;
     while (!shared_.stop.load(std::memory_order_relaxed)) {
       const bool busy = turn();
-      const std::int64_t now_ms = steady_ns() / 1'000'000;
+      const std::int64_t now_ms = net::monotonic_ns() / 1'000'000;
       gateway.tick(now_ms);
       drain_gateway_events();
       // Queues are not file descriptors: the loop cannot sleep on them. Spin while there is
@@ -144,8 +138,8 @@ class TradingCore::EngineThread final : private GatewaySink {
           park ? wait_until(std::min(gateway.next_deadline_ms(), next_timer_ms()), now_ms) : 0);
     }
     gateway.stop();
-    const std::int64_t end = steady_ns() / 1'000'000 + 2'000;
-    while (!gateway.quiescent() && steady_ns() / 1'000'000 < end) {
+    const std::int64_t end = net::monotonic_ns() / 1'000'000 + 2'000;
+    while (!gateway.quiescent() && net::monotonic_ns() / 1'000'000 < end) {
       (void)loop->poll_once(kMaxWaitNs);
     }
     drain_gateway_events();
@@ -185,7 +179,7 @@ class TradingCore::EngineThread final : private GatewaySink {
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, OrderUpdate>) {
             ++stats_.order_updates;
-            dequeued_ns_ = steady_ns();
+            dequeued_ns_ = net::monotonic_ns();
             step(body, fe.seen_ns);
           } else if constexpr (std::is_same_v<T, StreamConnected> ||
                                std::is_same_v<T, StreamDisconnected>) {
@@ -201,7 +195,7 @@ class TradingCore::EngineThread final : private GatewaySink {
   // Steps the engine and carries out its actions: orders to the gateway first (and, for a
   // step on a fill frame, the tick-to-order sample), the rest after.
   void step(const EventBody& body, std::int64_t seen_ns) {
-    const std::int64_t mono = steady_ns();
+    const std::int64_t mono = net::monotonic_ns();
     const Event event{++seq_, mono, wall_ns(), body};
     out_.clear();
     if (engine_.step(event, out_) != StepStatus::Ok) {
@@ -236,10 +230,11 @@ class TradingCore::EngineThread final : private GatewaySink {
     }
     if (placed && seen_ns != 0) {
       if (gateway_->stats().sent > sent_before) {
-        const std::int64_t ready = steady_ns();  // the request's bytes are in the send buffer
-        (void)loop_->poll_once(0);               // hands them to the kernel
-        record_sample(
-            {ready - seen_ns, dequeued_ns_ - seen_ns, ready - dequeued_ns_, steady_ns() - ready});
+        const std::int64_t ready =
+            net::monotonic_ns();    // the request's bytes are in the send buffer
+        (void)loop_->poll_once(0);  // hands them to the kernel
+        record_sample({ready - seen_ns, dequeued_ns_ - seen_ns, ready - dequeued_ns_,
+                       net::monotonic_ns() - ready});
       } else {
         // Held by the rate limit or waiting for a connection: it goes out later, and its
         // latency is then the limit's, not this path's. Counted, not sampled.
@@ -283,7 +278,7 @@ class TradingCore::EngineThread final : private GatewaySink {
   }
 
   bool fire_timers() {
-    const std::int64_t now = steady_ns();
+    const std::int64_t now = net::monotonic_ns();
     bool any = false;
     for (std::size_t i = 0; i < timers_.size();) {
       if (timers_[i].deadline_mono_ns > now) {
