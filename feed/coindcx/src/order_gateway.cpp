@@ -26,6 +26,17 @@ bool is_definitive_refusal(unsigned status) {
   return status == 400 || status == 401 || status == 403 || status == 404 || status == 422;
 }
 
+ReasonText reason_text(std::string_view s) {
+  ReasonText t;
+  t.assign_truncated(s);
+  return t;
+}
+
+// The text snprintf wrote into buf (it returns the length it wanted, which may be longer).
+std::string_view written(const char* buf, std::size_t size, int n) {
+  return {buf, std::min<std::size_t>(static_cast<std::size_t>(std::max(n, 0)), size - 1)};
+}
+
 // "HTTP 422: Insufficient funds" from the error body, or "HTTP 503" when it has no message.
 ReasonText reason_of(CoinDcxRestDecoder& decoder, const net::ResponseParser& r) {
   ReasonText text;
@@ -35,22 +46,19 @@ ReasonText reason_of(CoinDcxRestDecoder& decoder, const net::ResponseParser& r) 
   const int n = has_message ? std::snprintf(buf, sizeof buf, "HTTP %u: %.*s", r.status(),
                                             static_cast<int>(message.size()), message.view().data())
                             : std::snprintf(buf, sizeof buf, "HTTP %u", r.status());
-  text.assign_truncated({buf, static_cast<std::size_t>(std::max(n, 0))});
+  text.assign_truncated(written(buf, sizeof buf, n));
   return text;
-}
-
-ReasonText reason_text(std::string_view s) {
-  ReasonText t;
-  t.assign_truncated(s);
-  return t;
 }
 
 // Collects the orders a REST body lists.
 class Collect final : public OrderSink {
  public:
   explicit Collect(std::vector<ExchangeOrder>& into) : into_(into) {}
+  // Never drops one: a missing order would read as "gone" to the engine. The capacity set at
+  // start holds every page the gateway asks for; an exchange that sent longer pages would
+  // cost a reallocation here, off the hot path.
   void on_order(const ExchangeOrder& order) override {
-    if (into_.size() < into_.capacity()) into_.push_back(order);  // capacity set at start
+    into_.push_back(order);
     ++count;
   }
   std::size_t count = 0;
@@ -356,8 +364,7 @@ void OrderGateway::on_failure(Connection& c, net::HttpFailure failure, std::stri
       const int n = std::snprintf(
           buf, sizeof buf, "%.*s: %.*s", static_cast<int>(net::to_string(failure).size()),
           net::to_string(failure).data(), static_cast<int>(why.size()), why.data());
-      emit(CancelFailed{c.job.cancel.order,
-                        reason_text({buf, static_cast<std::size_t>(std::max(n, 0))})});
+      emit(CancelFailed{c.job.cancel.order, reason_text(written(buf, sizeof buf, n))});
       break;
     }
     case JobKind::ListOpen:

@@ -92,7 +92,7 @@ class TradingCore::FeedThread final : private FeedEventSink {
   bool on_feed_event(const FeedEvent& event) override {
     return shared_.feed_queue.try_enqueue(event);  // never allocates: capacity set at start
   }
-  static std::int64_t now_ms() { return net::monotonic_ns() / 1'000'000; }
+  static std::int64_t now_ms() { return net::monotonic_ms(); }
 
   Shared& shared_;
   StreamSessionStats stats_;
@@ -120,11 +120,11 @@ class TradingCore::EngineThread final : private GatewaySink {
     loop_ = loop.get();
     OrderGateway gateway(*loop, cfg.gateway, *this);
     gateway_ = &gateway;
-    gateway.start(net::monotonic_ns() / 1'000'000);
+    gateway.start(net::monotonic_ms());
     std::uint32_t idle_turns = 0;
     while (!shared_.stop.load(std::memory_order_relaxed)) {
       const bool busy = turn();
-      const std::int64_t now_ms = net::monotonic_ns() / 1'000'000;
+      const std::int64_t now_ms = net::monotonic_ms();
       gateway.tick(now_ms);
       drain_gateway_events();
       // Queues are not file descriptors: the loop cannot sleep on them. Spin while there is
@@ -138,8 +138,8 @@ class TradingCore::EngineThread final : private GatewaySink {
           park ? wait_until(std::min(gateway.next_deadline_ms(), next_timer_ms()), now_ms) : 0);
     }
     gateway.stop();
-    const std::int64_t end = net::monotonic_ns() / 1'000'000 + 2'000;
-    while (!gateway.quiescent() && net::monotonic_ns() / 1'000'000 < end) {
+    const std::int64_t end = net::monotonic_ms() + 2'000;
+    while (!gateway.quiescent() && net::monotonic_ms() < end) {
       (void)loop->poll_once(kMaxWaitNs);
     }
     drain_gateway_events();
