@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -236,6 +237,31 @@ TEST_P(EventLoopTest, CancelCompletesAPendingRecv) {
   EXPECT_EQ(r.recvs[0], -ECANCELED);
   EXPECT_EQ(loop->pending_ops(), 0u);
   ::shutdown(fd, SHUT_WR);
+}
+
+TEST_P(EventLoopTest, ReadsAnEventfdAnotherThreadWrites) {
+  // The engine thread's wake-up: read() on a descriptor that is not a socket.
+  const int efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  ASSERT_GE(efd, 0);
+  Recorder r;
+  std::uint64_t value = 0;
+  loop->read(efd, {reinterpret_cast<std::uint8_t*>(&value), sizeof value}, r);
+  EXPECT_EQ(loop->poll_once(0), 0) << "nothing written yet";
+  std::thread writer([efd] {
+    const std::uint64_t three = 3;
+    EXPECT_EQ(::write(efd, &three, sizeof three), static_cast<ssize_t>(sizeof three));
+  });
+  writer.join();
+  ASSERT_TRUE(run_until([&] { return !r.recvs.empty(); }));
+  EXPECT_EQ(r.recvs[0], 8);
+  EXPECT_EQ(value, 3u) << "the counter, read and reset";
+  // A second read waits for the next write: the counter is back to 0.
+  loop->read(efd, {reinterpret_cast<std::uint8_t*>(&value), sizeof value}, r);
+  EXPECT_EQ(loop->poll_once(0), 0);
+  loop->cancel(efd);
+  ASSERT_TRUE(run_until([&] { return r.recvs.size() == 2; }));
+  EXPECT_EQ(r.recvs[1], -ECANCELED);
+  ::close(efd);
 }
 
 TEST_P(EventLoopTest, SteadyStateRoundTripsDoNotAllocate) {

@@ -225,6 +225,9 @@ TEST_P(TradingCoreTest, RunsAFullCycleOverTls) {
   create_bot();
   run_one_cycle();
   expect_one_cycle_and_one_live_buy();
+  // Spin-then-park (the default): between the test's steps the engine thread slept, and the
+  // feed thread's events (or the command) woke it through the eventfd.
+  EXPECT_GT(core_->stats().engine_wakeups, 0u);
 }
 
 TEST_P(TradingCoreTest, AFillMissedWhileTheStreamWasDroppedIsFoundByReconciliation) {

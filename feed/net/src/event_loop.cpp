@@ -54,10 +54,11 @@ class UringLoop final : public EventLoop {
     }
     const bool ok = io_uring_opcode_supported(probe, IORING_OP_CONNECT) != 0 &&
                     io_uring_opcode_supported(probe, IORING_OP_RECV) != 0 &&
+                    io_uring_opcode_supported(probe, IORING_OP_READ) != 0 &&
                     io_uring_opcode_supported(probe, IORING_OP_SEND) != 0 &&
                     io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL) != 0;
     io_uring_free_probe(probe);
-    if (!ok) why = "io_uring lacks connect/recv/send/cancel; using epoll";
+    if (!ok) why = "io_uring lacks connect/recv/read/send/cancel; using epoll";
     return ok;
   }
 
@@ -71,6 +72,11 @@ class UringLoop final : public EventLoop {
   void recv(int fd, std::span<std::uint8_t> buf, IoHandler& h) override {
     io_uring_sqe* sqe = next_sqe();
     io_uring_prep_recv(sqe, fd, buf.data(), buf.size(), 0);
+    tag(sqe, h, kRecv);
+  }
+  void read(int fd, std::span<std::uint8_t> buf, IoHandler& h) override {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_read(sqe, fd, buf.data(), static_cast<unsigned>(buf.size()), 0);
     tag(sqe, h, kRecv);
   }
   void send(int fd, std::span<const std::uint8_t> buf, IoHandler& h) override {
@@ -180,6 +186,15 @@ class EpollLoop final : public EventLoop {
     FdState& s = state(fd);
     s.recv_h = &h;
     s.rbuf = buf;
+    s.plain_read = false;
+    update(fd);
+  }
+  void read(int fd, std::span<std::uint8_t> buf, IoHandler& h) override {
+    ++pending_;
+    FdState& s = state(fd);
+    s.recv_h = &h;
+    s.rbuf = buf;
+    s.plain_read = true;
     update(fd);
   }
   void send(int fd, std::span<const std::uint8_t> buf, IoHandler& h) override {
@@ -223,6 +238,7 @@ class EpollLoop final : public EventLoop {
     IoHandler* send_h = nullptr;
     std::span<std::uint8_t> rbuf;
     std::span<const std::uint8_t> sbuf;
+    bool plain_read = false;     // the pending recv is a read(2): not a socket
     std::uint32_t interest = 0;  // what epoll watches now
     bool registered = false;
   };
@@ -267,7 +283,8 @@ class EpollLoop final : public EventLoop {
       complete(*std::exchange(s.connect_h, nullptr), kConnect, -err);
     }
     if (s.recv_h != nullptr && ((ev & (EPOLLIN | EPOLLRDHUP)) != 0 || broken)) {
-      const ssize_t r = ::recv(fd, s.rbuf.data(), s.rbuf.size(), 0);
+      const ssize_t r = s.plain_read ? ::read(fd, s.rbuf.data(), s.rbuf.size())
+                                     : ::recv(fd, s.rbuf.data(), s.rbuf.size(), 0);
       if (r >= 0 || errno != EAGAIN) {
         complete(*std::exchange(s.recv_h, nullptr), kRecv, r >= 0 ? static_cast<int>(r) : -errno);
       }

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "spsc_queue.hpp"
 
@@ -46,7 +48,24 @@ struct TradingCore::Shared {
       : config(std::move(c)),
         feed_queue(config.feed_queue_capacity),
         commands(config.command_queue_capacity),
-        watch(kWatchCapacity) {}
+        watch(kWatchCapacity),
+        wake_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  ~Shared() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+  Shared(const Shared&) = delete;
+  Shared& operator=(const Shared&) = delete;
+
+  // Producer side of the wake-up: called after every enqueue for the engine thread. The
+  // exchange is a full barrier between the enqueue and reading the flag (the engine sets the
+  // flag, then looks at the queues: one of the two sides always sees the other), and the
+  // eventfd is written only when the engine thread said it is about to sleep.
+  void wake_engine() {
+    if (engine_parked.exchange(false) && wake_fd >= 0) {
+      const std::uint64_t one = 1;
+      (void)!::write(wake_fd, &one, sizeof one);  // EAGAIN: already signalled, as good
+    }
+  }
 
   static constexpr std::size_t kWatchCapacity = 256;
 
@@ -54,6 +73,11 @@ struct TradingCore::Shared {
   moodycamel::ReaderWriterQueue<FeedEvent> feed_queue;  // feed thread -> engine thread
   moodycamel::ReaderWriterQueue<EventBody> commands;    // operator -> engine thread
   moodycamel::ReaderWriterQueue<Symbol> watch;          // engine thread -> feed thread: new tickers
+  // The engine thread parks in its loop, which cannot wait on a queue: it waits on this
+  // eventfd too, which producers write when engine_parked says it is (or is about to be)
+  // asleep.
+  int wake_fd;
+  std::atomic<bool> engine_parked{false};
   std::atomic<bool> stop{false};
 };
 
@@ -90,7 +114,9 @@ class TradingCore::FeedThread final : private FeedEventSink {
 
  private:
   bool on_feed_event(const FeedEvent& event) override {
-    return shared_.feed_queue.try_enqueue(event);  // never allocates: capacity set at start
+    if (!shared_.feed_queue.try_enqueue(event)) return false;  // never allocates
+    shared_.wake_engine();
+    return true;
   }
   static std::int64_t now_ms() { return net::monotonic_ms(); }
 
@@ -100,7 +126,7 @@ class TradingCore::FeedThread final : private FeedEventSink {
 
 // ---- the engine thread ------------------------------------------------------------------------
 
-class TradingCore::EngineThread final : private GatewaySink {
+class TradingCore::EngineThread final : private GatewaySink, private net::IoHandler {
  public:
   explicit EngineThread(Shared& shared)
       : shared_(shared), engine_(shared.config.engine), out_(engine_.outbox_capacity()) {
@@ -133,9 +159,10 @@ class TradingCore::EngineThread final : private GatewaySink {
       // long; the benchmarks busy-spin.
       idle_turns = busy ? 0 : idle_turns + 1;
       const bool park = cfg.engine_loop.idle == net::IdleStrategy::SpinThenPark &&
-                        idle_turns > cfg.engine_loop.spin_polls;
+                        idle_turns > cfg.engine_loop.spin_polls && prepare_to_park();
       (void)loop->poll_once(
           park ? wait_until(std::min(gateway.next_deadline_ms(), next_timer_ms()), now_ms) : 0);
+      if (park) shared_.engine_parked.store(false);
     }
     gateway.stop();
     const std::int64_t end = net::monotonic_ms() + 2'000;
@@ -154,6 +181,32 @@ class TradingCore::EngineThread final : private GatewaySink {
   [[nodiscard]] const std::vector<TickToOrderSample>& samples() const noexcept { return samples_; }
 
  private:
+  // About to sleep in the loop: a read on the wake eventfd is pending, then the flag is set
+  // and the queues looked at once more (an event enqueued before the flag was set would
+  // otherwise wait for the timeout). False when there is work after all: do not sleep.
+  bool prepare_to_park() {
+    if (shared_.wake_fd < 0) return true;  // no eventfd: sleep at most kMaxWaitNs
+    if (!wake_read_pending_) {
+      wake_read_pending_ = true;
+      loop_->read(shared_.wake_fd,
+                  {reinterpret_cast<std::uint8_t*>(&wake_value_), sizeof wake_value_}, *this);
+    }
+    shared_.engine_parked.store(true);
+    if (shared_.feed_queue.peek() != nullptr || shared_.commands.peek() != nullptr) {
+      shared_.engine_parked.store(false);
+      return false;
+    }
+    return true;
+  }
+
+  // The wake eventfd was read (a producer woke us), or the read ended otherwise.
+  void on_recv(int result) override {
+    wake_read_pending_ = false;
+    if (result > 0) ++stats_.engine_wakeups;
+  }
+  void on_connect(int) override {}
+  void on_send(int) override {}
+
   // One pass over the inputs. True when anything was done.
   bool turn() {
     bool busy = false;
@@ -319,6 +372,8 @@ class TradingCore::EngineThread final : private GatewaySink {
   std::vector<ArmTimer> timers_;
   std::vector<TickToOrderSample> samples_;
   std::vector<Symbol> watched_;   // tickers the feed thread was given or told to watch
+  std::uint64_t wake_value_ = 0;  // the eventfd's counter, read when a producer woke us
+  bool wake_read_pending_ = false;
   std::int64_t dequeued_ns_ = 0;  // when the feed event being stepped left the queue
   TradingCoreStats stats_;
   GatewayStats gateway_stats_;
@@ -344,13 +399,16 @@ void TradingCore::start() {
 void TradingCore::stop() {
   if (!running_) return;
   shared_->stop.store(true);
+  shared_->wake_engine();
   feed_thread_.join();
   engine_thread_.join();
   running_ = false;
 }
 
 bool TradingCore::submit(const EventBody& command) {
-  return shared_->commands.try_enqueue(command);
+  if (!shared_->commands.try_enqueue(command)) return false;
+  shared_->wake_engine();
+  return true;
 }
 
 const TradingCoreStats& TradingCore::stats() const noexcept { return engine_->stats(); }

@@ -67,9 +67,12 @@ class EventLoop {
 
   [[nodiscard]] virtual IoBackend backend() const noexcept = 0;
 
-  // `fd` must be a non-blocking TCP socket.
+  // `fd` must be a non-blocking TCP socket (for read(): any non-blocking descriptor).
   virtual void connect(int fd, const sockaddr* addr, socklen_t len, IoHandler& h) = 0;
   virtual void recv(int fd, std::span<std::uint8_t> buf, IoHandler& h) = 0;
+  // recv() for a descriptor that is not a socket (an eventfd another thread signals to wake
+  // this loop): read(2) instead of recv(2). Completes through IoHandler::on_recv.
+  virtual void read(int fd, std::span<std::uint8_t> buf, IoHandler& h) = 0;
   virtual void send(int fd, std::span<const std::uint8_t> buf, IoHandler& h) = 0;
   // Cancels the socket's outstanding operations; each completes with -ECANCELED (or its real
   // result, if it finished first). Call before close(fd), and keep the handler alive until

@@ -10,6 +10,11 @@
 // after the current step's actions are done. Timers asked for with ArmTimer are kept in a
 // list scanned each turn (a handful per bot at most).
 //
+// Parking: in spin-then-park mode the engine thread, once idle, sleeps in its loop; the loop
+// cannot wait on a queue, so producers (the feed thread, submit()) write an eventfd the loop
+// reads whenever the engine thread has said it is about to sleep (a flag set before it looks
+// at the queues one last time). An event never waits for the sleep's timeout.
+//
 // Tickers: the stream watches the configured tickers from the start, and every ticker a bot
 // is created or updated with (BotChanged) from then on: the engine thread tells the feed
 // thread through a third small queue, and the session joins its trades channel.
@@ -90,6 +95,7 @@ struct TradingCoreStats {
   std::uint64_t queries = 0;
   std::uint64_t tick_to_order_dropped = 0;   // samples past the buffer's capacity
   std::uint64_t tick_to_order_deferred = 0;  // orders on a fill that could not go at once
+  std::uint64_t engine_wakeups = 0;          // times a producer woke the parked engine thread
 };
 
 class TradingCore {
