@@ -96,7 +96,8 @@ class StreamSessionTest : public ::testing::Test {
         5000);
   }
 
-  void make_session(std::int64_t ping_interval_ms = 25'000) {
+  // settle_ms: long by default, so that only the test of it sees the second StreamConnected.
+  void make_session(std::int64_t ping_interval_ms = 25'000, std::int64_t settle_ms = 600'000) {
     StreamSessionConfig cfg;
     cfg.socketio.address = net::testing::loopback(port_);
     cfg.socketio.host = "127.0.0.1:" + std::to_string(port_);
@@ -108,6 +109,7 @@ class StreamSessionTest : public ::testing::Test {
     ASSERT_TRUE(eth.try_assign("ETH/USDT"));
     cfg.tickers = {eth};
     cfg.app_ping_interval_ms = ping_interval_ms;
+    cfg.settle_ms = settle_ms;
     cfg.log = [this](std::string_view line) { log_.emplace_back(line); };
     cfg.clock_ns = fake_clock_ns;
     session_ = std::make_unique<CoinDcxStreamSession>(*loop_, cfg, sink_);
@@ -176,6 +178,16 @@ TEST_F(StreamSessionTest, MalformedFramesAreCountedAndLoggedAtABoundedRate) {
   // Good frames still decode after bad ones.
   emit_as("df-order-update", order_update_envelope("abc-2", "open"));
   ASSERT_TRUE(run_until([&] { return sink_.count<OrderUpdate>() == 1; }));
+}
+
+TEST_F(StreamSessionTest, ReconcilesAgainOnceTheJoinsHaveSettled) {
+  make_session(25'000, /*settle_ms=*/100);
+  // A join has no acknowledgement: a second StreamConnected makes the engine list again once
+  // the exchange has surely acted on the joins.
+  ASSERT_TRUE(run_until([&] { return sink_.count<StreamConnected>() == 2; }));
+  EXPECT_EQ(session_->stats().settled, 1u);
+  EXPECT_EQ(sink_.count<StreamDisconnected>(), 0u) << "the same connection";
+  EXPECT_EQ(session_->client().connects(), 1u);
 }
 
 TEST_F(StreamSessionTest, SendsTheApplicationPingOnItsInterval) {

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "peer_process.hpp"
 #include "sim_process.hpp"
@@ -32,14 +33,20 @@ TEST(FeedHarness, DrivesCyclesAndReportsTickToOrder) {
   const std::string out = run.read_all(60'000);
   EXPECT_EQ(run.wait_exit(10'000), 0) << out;
   EXPECT_NE(out.find("2 bot(s), 3 cycle(s)"), std::string::npos) << out;
-  EXPECT_NE(out.find("12 fills applied"), std::string::npos) << out;
-  EXPECT_NE(out.find("tick-to-order: 12 samples"), std::string::npos) << out;
-  // The simulator pairs a fill frame with the next create it receives: at least one per
-  // price move (six), at most one per fill (twelve), by how the two bots' frames interleave.
-  const std::size_t at = out.find("\"count\":");
-  ASSERT_NE(at, std::string::npos) << out;
-  const int count = std::atoi(out.c_str() + at + 8);
-  EXPECT_GE(count, 6) << out;
+  EXPECT_NE(out.find("12 fills applied"), std::string::npos) << "each fill once: " << out;
+  // Most fills arrive on the stream and are answered at once (sampled); one that arrives
+  // while the engine reconciles (a second listing follows every connect) is answered from
+  // the listing, and its order counted as held instead. Hence ranges, not exact counts.
+  const auto number_after = [&](std::string_view marker) {
+    const std::size_t at = out.find(marker);
+    return at == std::string::npos ? -1 : std::atoi(out.c_str() + at + marker.size());
+  };
+  const int samples = number_after("tick-to-order: ");
+  EXPECT_GE(samples, 1) << out;
+  EXPECT_LE(samples, 12) << out;
+  // The simulator pairs a fill frame with the next create it receives: at most one per fill.
+  const int count = number_after("\"count\":");
+  EXPECT_GE(count, 1) << out;
   EXPECT_LE(count, 12) << out;
 }
 

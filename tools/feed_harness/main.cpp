@@ -382,6 +382,9 @@ int run_core(const Options& o) {
           !wait_for([&] { return progress.accepted.load() >= want; }, 15'000)) {
         std::fprintf(stderr, "scalper-feed-harness: cycle %d stalled at price %.*s\n", cycle,
                      static_cast<int>(price.size()), price.data());
+        if (const auto state = control.call("GET", "/sim/state")) {
+          std::fprintf(stderr, "simulator state: %s\n", state->second.c_str());
+        }
         status = 1;
         break;
       }
@@ -393,6 +396,16 @@ int run_core(const Options& o) {
   const std::int64_t elapsed = steady_ms() - t0;
   std::fprintf(stderr, "\n");
   core.stop();
+  const auto& ss = core.stream_stats();
+  const auto& gs = core.gateway_stats();
+  std::printf(
+      "stream: %llu joins, %llu events, %llu items, %llu unknown, %llu malformed, %llu dropped; "
+      "gateway: %llu sent, %llu accepted, %llu rejected, %llu unknown outcomes\n",
+      static_cast<unsigned long long>(ss.joins), static_cast<unsigned long long>(ss.events),
+      static_cast<unsigned long long>(ss.items), static_cast<unsigned long long>(ss.unknown),
+      static_cast<unsigned long long>(ss.malformed), static_cast<unsigned long long>(ss.dropped),
+      static_cast<unsigned long long>(gs.sent), static_cast<unsigned long long>(gs.accepted),
+      static_cast<unsigned long long>(gs.rejected), static_cast<unsigned long long>(gs.unknown));
   std::printf("%d bot(s), %d cycle(s) in %lld ms, %llu fills applied\n", o.bots, o.cycles,
               static_cast<long long>(elapsed),
               static_cast<unsigned long long>(progress.fills.load()));
@@ -409,7 +422,8 @@ int run_core(const Options& o) {
   print_latency("the kernel call that submits it (apart)", part(&feed::TickToOrderSample::submit));
   if (core.stats().tick_to_order_deferred > 0) {
     std::printf(
-        "  (%llu order(s) on a fill were held by the rate limit or a reconnect: not sampled)\n",
+        "  (%llu order(s) on a fill were held by the rate limit, a reconnect or a reconciliation: "
+        "not sampled)\n",
         static_cast<unsigned long long>(core.stats().tick_to_order_deferred));
   }
   if (const auto lat = control.call("GET", "/sim/latency")) {
@@ -476,6 +490,8 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
   [[nodiscard]] std::uint64_t answered() const noexcept { return answered_.load(); }
   // The last answer's response is in: the connection can take the next fill's answer.
   [[nodiscard]] bool idle() const noexcept { return !in_flight_.load(); }
+  // Order updates seen: the private channel is live once one arrives (a join has no ack).
+  [[nodiscard]] std::uint64_t order_events() const noexcept { return order_events_.load(); }
 
  private:
   void resign(std::int64_t now) {
@@ -501,9 +517,10 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
   void on_event(std::string_view name, std::string_view args) override {
     // The cheapest test that can tell a fill: the event name and the status field's text, as
     // the envelope's JSON-in-a-string escapes it (or inline, unescaped).
-    if (name == "df-order-update" &&
-        (args.find(R"(\"status\":\"filled\")") != std::string_view::npos ||
-         args.find(R"("status":"filled")") != std::string_view::npos)) {
+    if (name != "df-order-update") return;
+    order_events_.fetch_add(1);
+    if (args.find(R"(\"status\":\"filled\")") != std::string_view::npos ||
+        args.find(R"("status":"filled")") != std::string_view::npos) {
       send_canned();
     }
   }
@@ -529,6 +546,7 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
   std::int64_t resign_at_ = 0;
   std::atomic<std::uint64_t> answered_{0};
   std::atomic<bool> in_flight_{false};
+  std::atomic<std::uint64_t> order_events_{0};
   std::atomic<bool> joined_{false};
 };
 
@@ -555,9 +573,13 @@ int run_null_responder(const Options& o) {
     resting.leverage = 5;
     for (int cycle = 0; cycle < o.cycles && status == 0; ++cycle) {
       const std::uint64_t before = responder.answered();
+      const std::uint64_t updates = responder.order_events();
       const auto placed = c.call_signed(
           [&](std::span<char> buf) { return writer.create_order(resting, wall_ms(), buf); });
-      if (!placed || placed->first != 200 || !set_price(c, "3399") ||
+      // The resting order's own update proves the private channel live before its fill.
+      if (!placed || placed->first != 200 ||
+          !wait_for([&] { return responder.order_events() > updates; }, 15'000) ||
+          !set_price(c, "3399") ||
           !wait_for([&] { return responder.answered() > before && responder.idle(); }, 15'000) ||
           !set_price(c, "3405")) {
         std::fprintf(stderr, "scalper-feed-harness: null-responder cycle %d failed\n", cycle);

@@ -46,6 +46,13 @@ void CoinDcxStreamSession::tick(std::int64_t now_ms) {
     ++stats_.items;
   }
   client_.tick(now_ms);
+  if (connected_ && now_ms >= settle_at_ms_) {
+    // The joins have had time to take effect: reconcile again (see the header).
+    settle_at_ms_ = INT64_MAX;
+    seen_ns_ = now_ns();
+    ++stats_.settled;
+    push(StreamConnected{});
+  }
   if (connected_ && now_ms >= next_ping_ms_) {
     // The documented keep-alive (§A.6): an ordinary event, beside the Engine.IO heartbeat.
     if (client_.emit("ping", kAppPing)) ++stats_.pings;
@@ -55,8 +62,8 @@ void CoinDcxStreamSession::tick(std::int64_t now_ms) {
 
 std::int64_t CoinDcxStreamSession::next_deadline_ms() const noexcept {
   if (has_pending_link_) return 0;
-  const std::int64_t ping = connected_ ? next_ping_ms_ : INT64_MAX;
-  return std::min(client_.next_deadline_ms(), ping);
+  const std::int64_t own = connected_ ? std::min(next_ping_ms_, settle_at_ms_) : INT64_MAX;
+  return std::min(client_.next_deadline_ms(), own);
 }
 
 void CoinDcxStreamSession::watch(const Symbol& ticker) {
@@ -74,10 +81,11 @@ void CoinDcxStreamSession::watch(const Symbol& ticker) {
 // ---- the connection ---------------------------------------------------------------------------
 
 void CoinDcxStreamSession::on_connected() {
-  (void)client_.emit("join", private_join_);
-  for (const std::string& j : ticker_joins_) (void)client_.emit("join", j);
+  stats_.joins += client_.emit("join", private_join_) ? 1u : 0u;
+  for (const std::string& j : ticker_joins_) stats_.joins += client_.emit("join", j) ? 1u : 0u;
   connected_ = true;
   next_ping_ms_ = last_tick_ms_ + config_.app_ping_interval_ms;  // the owner's clock, as tick()
+  settle_at_ms_ = config_.settle_ms > 0 ? last_tick_ms_ + config_.settle_ms : INT64_MAX;
   seen_ns_ = now_ns();
   push(StreamConnected{});
 }
@@ -85,6 +93,7 @@ void CoinDcxStreamSession::on_connected() {
 void CoinDcxStreamSession::on_disconnected(std::string_view) {
   if (!connected_) return;  // a failed attempt: the engine already knows the stream is down
   connected_ = false;
+  settle_at_ms_ = INT64_MAX;
   seen_ns_ = now_ns();
   push(StreamDisconnected{});
 }

@@ -51,7 +51,12 @@ class StreamClient {
   virtual void deliver(const std::shared_ptr<const std::string>& frame, const std::string& pair,
                        bool carries_fill) = 0;
   virtual void drop() = 0;  // abrupt: TCP closed with no close frame, as a dead link looks
+  // For GET /sim/state: frames waiting to be written, and whether a write is in flight.
+  [[nodiscard]] virtual std::size_t queued() const = 0;
+  [[nodiscard]] virtual bool writing() const = 0;
   std::set<std::string> channels;
+  std::int64_t connected_ms = 0;  // wall clock, for GET /sim/state
+  std::int64_t last_join_ms = 0;
 };
 
 }  // namespace
@@ -132,7 +137,10 @@ class SimServer::Impl {
   }
 
   // ---- stream routing ---------------------------------------------------------------------
-  void add_client(StreamClient* c) { clients_.push_back(c); }
+  void add_client(StreamClient* c) {
+    c->connected_ms = wall_ms();
+    clients_.push_back(c);
+  }
   void remove_client(StreamClient* c) {
     for (const auto& ch : c->channels) {
       auto& v = subscribers_[ch];
@@ -356,6 +364,9 @@ class WsConnection final : public StreamClient,
     if (!writing_) write_next();
   }
 
+  std::size_t queued() const override { return queue_.size(); }
+  bool writing() const override { return writing_; }
+
   void drop() override {
     if (closed_) return;
     beast::error_code ignored;
@@ -418,6 +429,7 @@ class WsConnection final : public StreamClient,
         }
       }
       srv_.subscribe(this, name->text);  // unknown channels are accepted and stay silent
+      last_join_ms = wall_ms();
     } else if (e.name == "leave") {
       if (name != nullptr && name->kind == JsonNode::Kind::String) {
         srv_.unsubscribe(this, name->text);
@@ -745,6 +757,22 @@ std::string SimServer::Impl::state_json() const {
   w.begin_object();
   w.key("seed").integer(static_cast<std::int64_t>(config_.exchange.seed));
   w.key("stream_clients").integer(static_cast<std::int64_t>(clients_.size()));
+  // Who listens where: a client that joined nothing gets nothing, silently, as on CoinDCX.
+  w.key("subscribers").begin_object();
+  for (const auto& [channel, clients] : subscribers_) {
+    if (!clients.empty()) w.key(channel).integer(static_cast<std::int64_t>(clients.size()));
+  }
+  w.end_object();
+  w.key("clients").begin_array();
+  for (const StreamClient* c : clients_) {
+    w.begin_object();
+    w.key("queued").integer(static_cast<std::int64_t>(c->queued()));
+    w.key("writing").boolean(c->writing());
+    w.key("connected_ms").integer(c->connected_ms);
+    w.key("last_join_ms").integer(c->last_join_ms);
+    w.end_object();
+  }
+  w.end_array();
   w.key("resting_orders").integer(static_cast<std::int64_t>(exchange_.resting_orders()));
   w.key("pairs").begin_array();
   for (const auto& s : exchange_.instruments()) {

@@ -6,7 +6,12 @@
 // Per (re)connect (wire-formats §A.6–A.7): channels do not survive a reconnect, so every join
 // is emitted again from on_connected(), then StreamConnected goes out: the engine answers it
 // by listing open orders and fills (reconciliation, engine decision 1) and holds new orders
-// until that listing is applied. A lost connection sends StreamDisconnected once.
+// until that listing is applied. A join has no acknowledgement, so until the exchange has
+// acted on it, its events are lost, and a listing made meanwhile can finish first: a fill in
+// that window would stay unseen. So StreamConnected goes out a second time, settle_ms after
+// the joins, and the engine reconciles again (seen against the simulator under load: the
+// join took effect after the bots' first fills). A lost connection sends StreamDisconnected
+// once.
 //
 // Prices: `<pair>@prices-futures` carries no symbol (its `price-change` events cannot be told
 // apart when several pairs are joined on one connection), so the last traded price comes from
@@ -62,6 +67,7 @@ struct StreamSessionConfig {
   std::string api_secret;  // turned into the join signature at construction, then dropped
   std::vector<Symbol> tickers;
   std::int64_t app_ping_interval_ms = 25'000;
+  std::int64_t settle_ms = 1'000;  // joins -> the second StreamConnected (0: none)
   std::size_t max_frame_bytes = std::size_t{1} << 20;
   std::int64_t log_interval_ms = 1'000;
   std::function<void(std::string_view)> log;  // not on the hot path: malformed frames only
@@ -75,6 +81,8 @@ struct StreamSessionStats {
   std::uint64_t malformed = 0;  // refused frames
   std::uint64_t dropped = 0;    // items the queue refused
   std::uint64_t pings = 0;      // application pings sent
+  std::uint64_t joins = 0;      // join emits queued (private and trades channels)
+  std::uint64_t settled = 0;    // second StreamConnected sent after the joins settled
 };
 
 class CoinDcxStreamSession final : private net::SocketIoListener, private StreamSink {
@@ -123,7 +131,8 @@ class CoinDcxStreamSession final : private net::SocketIoListener, private Stream
   bool connected_ = false;
   std::int64_t seen_ns_ = 0;  // of the frame being decoded
   std::int64_t next_ping_ms_ = INT64_MAX;
-  std::int64_t last_tick_ms_ = 0;  // the owner's clock at start() or the last tick()
+  std::int64_t settle_at_ms_ = INT64_MAX;  // when the second StreamConnected is due
+  std::int64_t last_tick_ms_ = 0;          // the owner's clock at start() or the last tick()
   std::int64_t last_log_ms_ = INT64_MIN / 2;
   std::uint64_t suppressed_ = 0;
   FeedEvent pending_link_;  // a StreamConnected/Disconnected the queue refused
