@@ -88,6 +88,8 @@ TEST(RetryAfter, ReadsDelaySecondsOnly) {
   EXPECT_EQ(retry_after_ms("0"), 0);
   EXPECT_EQ(retry_after_ms(""), -1);
   EXPECT_EQ(retry_after_ms("-1"), -1);
+  EXPECT_EQ(retry_after_ms("-0"), -1) << "delay-seconds has no sign";
+  EXPECT_EQ(retry_after_ms("+5"), -1);
   EXPECT_EQ(retry_after_ms("1.5"), -1);
   EXPECT_EQ(retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), -1);
   EXPECT_EQ(retry_after_ms("9999999999"), -1);

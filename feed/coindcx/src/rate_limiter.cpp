@@ -53,6 +53,8 @@ std::int64_t retry_after_ms(std::string_view v) noexcept {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
   if (v.empty() || v.size() > 9) return -1;
+  // delay-seconds is 1*DIGIT: from_chars alone would take "-0" (found by fuzz_coindcx_retry_after).
+  if (v.front() < '0' || v.front() > '9') return -1;
   std::int64_t seconds = 0;
   const auto r = std::from_chars(v.data(), v.data() + v.size(), seconds);
   if (r.ec != std::errc{} || r.ptr != v.data() + v.size() || seconds < 0) return -1;
