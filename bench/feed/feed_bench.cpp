@@ -283,10 +283,20 @@ class PinnedToCpu0 {
   bool saved_ok_ = false;
 };
 
-// A blocking echo peer on its own thread, one connection.
+// A blocking echo peer on its own thread for one connection: plain, or TLS (blocking OpenSSL, the
+// simulator's self-signed certificate generator, TLS 1.3).
 class EchoPeer {
  public:
-  EchoPeer() {
+  explicit EchoPeer(bool tls) : tls_(tls) {
+    if (tls_) {
+      const sim::SelfSignedCert cert = sim::generate_self_signed_cert(1);
+      dir_ = make_temp_dir();
+      ca_file_ = dir_ + "/cert.pem";
+      (void)sim::write_cert_files(cert, dir_);
+      ctx_ = SSL_CTX_new(TLS_server_method());
+      SSL_CTX_use_certificate_chain_file(ctx_, ca_file_.c_str());
+      SSL_CTX_use_PrivateKey_file(ctx_, (dir_ + "/key.pem").c_str(), SSL_FILETYPE_PEM);
+    }
     listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -298,26 +308,54 @@ class EchoPeer {
     addr_ = a;
     thread_ = std::thread([this] {
       (void)pin_to_cpu(1);
-      const int c = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) return;
-      const int one = 1;
-      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      char buf[4096];
-      for (;;) {
-        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        if (::send(c, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
-      }
-      ::close(c);
+      serve();
     });
   }
   ~EchoPeer() {
     thread_.join();
     ::close(listen_);
+    if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+    if (!dir_.empty()) {
+      std::remove((dir_ + "/cert.pem").c_str());
+      std::remove((dir_ + "/key.pem").c_str());
+      ::rmdir(dir_.c_str());
+    }
   }
   [[nodiscard]] const sockaddr_in& address() const noexcept { return addr_; }
+  [[nodiscard]] const std::string& ca_file() const noexcept { return ca_file_; }
 
  private:
+  static std::string make_temp_dir() {
+    char tmpl[] = "/tmp/scalper-feed-bench-XXXXXX";
+    return ::mkdtemp(tmpl) != nullptr ? std::string(tmpl) : std::string();
+  }
+  void serve() {
+    const int c = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) return;
+    const int one = 1;
+    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    char buf[4096];
+    if (!tls_) {
+      for (ssize_t n; (n = ::recv(c, buf, sizeof buf, 0)) > 0;) {
+        if (::send(c, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+      }
+    } else {
+      SSL* ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, c);
+      if (SSL_accept(ssl) == 1) {
+        for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) {
+          if (SSL_write(ssl, buf, n) != n) break;
+        }
+      }
+      SSL_free(ssl);
+    }
+    ::close(c);
+  }
+
+  bool tls_;
+  std::string dir_;
+  std::string ca_file_;
+  SSL_CTX* ctx_ = nullptr;
   int listen_ = -1;
   sockaddr_in addr_{};
   std::thread thread_;
@@ -335,7 +373,7 @@ void BM_LoopbackRtt(benchmark::State& state) {
   using Clock = std::chrono::steady_clock;
   const auto mode = state.range(0);
   const PinnedToCpu0 pinned;
-  EchoPeer peer;
+  EchoPeer peer(/*tls=*/false);
   std::uint8_t out[64];
   std::uint8_t in[64];
   std::memset(out, 'x', sizeof out);
@@ -417,84 +455,6 @@ BENCHMARK(BM_LoopbackRtt)->Arg(0)->Arg(3)->Arg(1)->Arg(2)->UseRealTime();
 
 // ---- through the Stream: plain TCP and TLS, ours beside a minimal blocking client -----------
 
-// An echo peer on its own thread for one connection: plain, or TLS (blocking OpenSSL, the
-// simulator's self-signed certificate generator, TLS 1.3).
-class StreamEchoPeer {
- public:
-  explicit StreamEchoPeer(bool tls) : tls_(tls) {
-    if (tls_) {
-      const sim::SelfSignedCert cert = sim::generate_self_signed_cert(1);
-      dir_ = make_temp_dir();
-      ca_file_ = dir_ + "/cert.pem";
-      (void)sim::write_cert_files(cert, dir_);
-      ctx_ = SSL_CTX_new(TLS_server_method());
-      SSL_CTX_use_certificate_chain_file(ctx_, ca_file_.c_str());
-      SSL_CTX_use_PrivateKey_file(ctx_, (dir_ + "/key.pem").c_str(), SSL_FILETYPE_PEM);
-    }
-    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(listen_, 1);
-    socklen_t len = sizeof a;
-    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
-    addr_ = a;
-    thread_ = std::thread([this] {
-      (void)pin_to_cpu(1);
-      serve();
-    });
-  }
-  ~StreamEchoPeer() {
-    thread_.join();
-    ::close(listen_);
-    if (ctx_ != nullptr) SSL_CTX_free(ctx_);
-    if (!dir_.empty()) {
-      std::remove((dir_ + "/cert.pem").c_str());
-      std::remove((dir_ + "/key.pem").c_str());
-      ::rmdir(dir_.c_str());
-    }
-  }
-  [[nodiscard]] const sockaddr_in& address() const noexcept { return addr_; }
-  [[nodiscard]] const std::string& ca_file() const noexcept { return ca_file_; }
-
- private:
-  static std::string make_temp_dir() {
-    char tmpl[] = "/tmp/scalper-feed-bench-XXXXXX";
-    return ::mkdtemp(tmpl) != nullptr ? std::string(tmpl) : std::string();
-  }
-  void serve() {
-    const int c = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c < 0) return;
-    const int one = 1;
-    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    char buf[4096];
-    if (!tls_) {
-      for (ssize_t n; (n = ::recv(c, buf, sizeof buf, 0)) > 0;) {
-        if (::send(c, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
-      }
-    } else {
-      SSL* ssl = SSL_new(ctx_);
-      SSL_set_fd(ssl, c);
-      if (SSL_accept(ssl) == 1) {
-        for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) {
-          if (SSL_write(ssl, buf, n) != n) break;
-        }
-      }
-      SSL_free(ssl);
-    }
-    ::close(c);
-  }
-
-  bool tls_;
-  std::string dir_;
-  std::string ca_file_;
-  SSL_CTX* ctx_ = nullptr;
-  int listen_ = -1;
-  sockaddr_in addr_{};
-  std::thread thread_;
-};
-
 struct EchoCounter : net::StreamListener {
   std::size_t received = 0;
   bool open = false;
@@ -556,7 +516,7 @@ void BM_StreamRtt(benchmark::State& state) {
   const bool tls = state.range(0) == 1;
   const auto client = state.range(1);
   const PinnedToCpu0 pinned;
-  StreamEchoPeer peer(tls);
+  EchoPeer peer(tls);
   std::uint8_t out[64];
   std::uint8_t in[64];
   std::memset(out, 'x', sizeof out);

@@ -6,9 +6,6 @@
 //
 // Exit status: 0 done, 1 a run that failed (no connection, cycles not completed in time),
 // 2 bad arguments.
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -590,13 +587,8 @@ int run_null_responder(const Options& o) {
   });
   // The responder runs on this thread: pinned like the engine thread would be (after the
   // driver was started, so that the driver does not inherit the CPU).
-  if (o.engine_cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(static_cast<unsigned>(o.engine_cpu), &set);
-    if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
-      std::fprintf(stderr, "scalper-feed-harness: could not pin to CPU %d\n", o.engine_cpu);
-    }
+  if (o.engine_cpu >= 0 && !feed::pin_current_thread(o.engine_cpu)) {
+    std::fprintf(stderr, "scalper-feed-harness: could not pin to CPU %d\n", o.engine_cpu);
   }
   const std::uint64_t answered = responder.run([&] { return done.load(); });
   driver.join();

@@ -21,11 +21,7 @@ std::int64_t wall_ns() {
 }
 
 void pin_to(int cpu, const std::function<void(std::string_view)>& log) {
-  if (cpu < 0) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(static_cast<unsigned>(cpu), &set);
-  if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0 && log) {
+  if (cpu >= 0 && !pin_current_thread(cpu) && log) {
     log("could not pin a thread to CPU " + std::to_string(cpu) + "; it runs unpinned");
   }
 }
@@ -80,6 +76,13 @@ struct TradingCore::Shared {
   std::atomic<bool> engine_parked{false};
   std::atomic<bool> stop{false};
 };
+
+bool pin_current_thread(int cpu) noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<unsigned>(cpu), &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
 
 // ---- the feed thread --------------------------------------------------------------------------
 

@@ -98,6 +98,10 @@ struct TradingCoreStats {
   std::uint64_t engine_wakeups = 0;          // times a producer woke the parked engine thread
 };
 
+// Pins the calling thread to one CPU (what the feed_cpu / engine_cpu settings do). False when
+// the system refused (an offline CPU, a cpuset without it): the thread then runs unpinned.
+[[nodiscard]] bool pin_current_thread(int cpu) noexcept;
+
 class TradingCore {
  public:
   explicit TradingCore(TradingCoreConfig config);
