@@ -76,7 +76,7 @@ void SocketIoClient::tick(std::int64_t now_ms) {
     case SioClientState::Connecting: ws_.tick(now_ms); return;
     case SioClientState::Open:
       ws_.tick(now_ms);
-      if (state_ == SioClientState::Open) handle_eio_step(session_.on_timer(now_ms), now_ms);
+      if (state_ == SioClientState::Open) handle_eio_step(session_.on_timer(now_ms));
       return;
   }
 }
@@ -100,9 +100,8 @@ void SocketIoClient::on_ws_open() {
 
 void SocketIoClient::on_ws_message(Opcode op, std::span<const std::uint8_t> payload) {
   if (op != Opcode::Text) return fail("a binary frame (this client takes text packets only)");
-  const std::int64_t t = now();
   handle_eio_step(
-      session_.on_frame({reinterpret_cast<const char*>(payload.data()), payload.size()}, t), t);
+      session_.on_frame({reinterpret_cast<const char*>(payload.data()), payload.size()}, now()));
 }
 
 void SocketIoClient::on_ws_closed(const WsClose& close) {
@@ -117,8 +116,7 @@ void SocketIoClient::on_ws_closed(const WsClose& close) {
   listener_.on_disconnected(last_error_);
 }
 
-void SocketIoClient::handle_eio_step(const EioStep& step, std::int64_t now_ms) {
-  (void)now_ms;
+void SocketIoClient::handle_eio_step(const EioStep& step) {
   if (!step.reply.empty()) (void)ws_.send_text(step.reply);
   if (step.connected_now) {
     ++connects_;

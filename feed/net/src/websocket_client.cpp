@@ -209,9 +209,8 @@ void WebSocketClient::on_server_close(const DecodeResult& frame) {
   remember_close(frame.close_code, frame.text(), WsCloseOrigin::ServerFrame);
   if (state_ == WsState::Open) {
     // Echo the code (none if the server sent none), then close once it is out.
-    const std::uint16_t echo =
-        frame.close_code == kCloseNoStatus ? kCloseNoStatus : frame.close_code;
-    (void)send_close(is_sendable_close_code(echo) ? echo : kCloseNoStatus, {});
+    const std::uint16_t code = frame.close_code;
+    (void)send_close(is_sendable_close_code(code) ? code : kCloseNoStatus, {});
   }
   // Closing: the server's frame answers ours; the handshake is complete.
   state_ = WsState::Closing;

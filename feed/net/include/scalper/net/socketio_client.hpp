@@ -98,7 +98,7 @@ class SocketIoClient final : private WebSocketListener {
   void connect_now(std::int64_t now_ms);
   void fail(std::string_view why);
   [[nodiscard]] std::int64_t now() const;
-  void handle_eio_step(const EioStep& step, std::int64_t now_ms);
+  void handle_eio_step(const EioStep& step);
 
   SocketIoClientConfig config_;
   SocketIoListener& listener_;
