@@ -206,6 +206,45 @@ TEST(EioSession, V3WaitsForTheServerConnectAndPingsItself) {
   EXPECT_EQ(s.close_reason(), EioCloseReason::PingTimeout);
 }
 
+// The cause of a flaky stall test: a stream stalled just as we sent "40" swallowed the
+// server's answer, and once the stall ended the server pinged again and we answered, so the
+// session sat in AwaitingNamespace for good: up at the Engine.IO level, with no events, no
+// StreamConnected, and no reconciliation. The handshake bound ends it.
+TEST(EioSession, V4WithoutANamespaceConnectEndsAtTheHandshakeBoundEvenWhilePinged) {
+  EioSession s(EioVersion::V4, 0, /*handshake_timeout_ms=*/3'000);
+  EXPECT_EQ(s.on_frame(kOpen4, 10).reply, "40");
+  for (std::int64_t t = 500; t < 3'000; t += 500) {
+    EXPECT_EQ(s.on_frame("2", t).reply, "3") << "the heartbeat alone looks healthy";
+    EXPECT_FALSE(s.on_timer(t).closed_now);
+  }
+  EXPECT_EQ(s.state(), EioState::AwaitingNamespace);
+  EXPECT_EQ(s.next_deadline_ms(), 3'000);
+  const EioStep st = s.on_timer(3'000);
+  EXPECT_TRUE(st.closed_now);
+  EXPECT_FALSE(st.connected_now);
+  EXPECT_EQ(s.close_reason(), EioCloseReason::HandshakeTimeout);
+}
+
+TEST(EioSession, AConnectedSessionOutlivesTheHandshakeBound) {
+  EioSession s(EioVersion::V4, 0, 1'000);
+  (void)s.on_frame(kOpen4, 10);
+  EXPECT_TRUE(s.on_frame("40", 20).connected_now);
+  EXPECT_EQ(s.next_deadline_ms(), 10 + 1000 + 500) << "only the heartbeat bounds it now";
+  EXPECT_EQ(s.on_frame("2", 1'400).reply, "3");
+  EXPECT_FALSE(s.on_timer(2'000).closed_now);
+  EXPECT_EQ(s.state(), EioState::Connected);
+}
+
+TEST(EioSession, V3WithoutANamespaceConnectEndsAtTheHandshakeBound) {
+  EioSession s(EioVersion::V3, 0, 2'000);
+  (void)s.on_frame(kOpen3, 0);
+  (void)s.on_timer(1'000);  // our ping
+  EXPECT_TRUE(s.on_frame("3", 1'100).reply.empty());
+  EXPECT_FALSE(s.on_timer(1'999).closed_now);
+  EXPECT_TRUE(s.on_timer(2'000).closed_now);
+  EXPECT_EQ(s.close_reason(), EioCloseReason::HandshakeTimeout);
+}
+
 TEST(EioSession, V3NeverAnswersAServerPing) {
   // Answering would be a client "3", the wrong direction for EIO3 on an engine.io 6 server.
   EioSession s(EioVersion::V3, 0);
@@ -255,7 +294,9 @@ TEST(EioSession, AFirstFrameThatIsNotTheOpenPacketIsFatal) {
   EXPECT_TRUE(s.on_frame("40", 0).closed_now);
   EXPECT_EQ(s.close_reason(), EioCloseReason::ProtocolError);
   EioSession t(EioVersion::V3, 0);
+  EXPECT_FALSE(t.on_timer(19'999).closed_now);
   EXPECT_TRUE(t.on_timer(20'000).closed_now) << "no open packet within the bound";
+  EXPECT_EQ(t.close_reason(), EioCloseReason::HandshakeTimeout);
 }
 
 TEST(EioSession, SessionStepsDoNotAllocate) {

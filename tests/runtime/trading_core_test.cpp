@@ -125,6 +125,9 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     s.socketio.version = GetParam();
     s.socketio.backoff_initial_ms = 50;
     s.socketio.backoff_max_ms = 200;
+    // A connection whose namespace connect was swallowed by a stall ends after this (see
+    // EioSession): short, so that the stall test's waits hold with room under load.
+    s.socketio.connect_timeout_ms = 2'000;
     s.api_key = "sim-key";
     s.api_secret = "sim-secret";
     Symbol eth;

@@ -1,5 +1,6 @@
 #include <scalper/net/engineio.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace scalper::net {
@@ -241,6 +242,7 @@ std::string_view to_string(EioCloseReason r) noexcept {
     case EioCloseReason::Kicked: return "server disconnected the namespace";
     case EioCloseReason::ConnectRefused: return "namespace connect refused";
     case EioCloseReason::PingTimeout: return "heartbeat timed out";
+    case EioCloseReason::HandshakeTimeout: return "no namespace connect within the handshake bound";
     case EioCloseReason::ProtocolError: return "protocol error";
   }
   return "?";
@@ -248,8 +250,11 @@ std::string_view to_string(EioCloseReason r) noexcept {
 
 // ---- session --------------------------------------------------------------------------------
 
-EioSession::EioSession(EioVersion version, std::int64_t now_ms) noexcept
-    : version_(version), last_server_ping_ms_(now_ms), open_deadline_ms_(now_ms + 20'000) {}
+EioSession::EioSession(EioVersion version, std::int64_t now_ms,
+                       std::int64_t handshake_timeout_ms) noexcept
+    : version_(version),
+      last_server_ping_ms_(now_ms),
+      handshake_deadline_ms_(now_ms + std::max<std::int64_t>(handshake_timeout_ms, 0)) {}
 
 EioStep EioSession::close(EioCloseReason why) noexcept {
   EioStep step;
@@ -332,9 +337,10 @@ EioStep EioSession::on_message(std::string_view payload) noexcept {
 
 EioStep EioSession::on_timer(std::int64_t now_ms) noexcept {
   if (state_ == EioState::Closed) return {};
-  if (state_ == EioState::AwaitingOpen) {
-    return now_ms >= open_deadline_ms_ ? close(EioCloseReason::PingTimeout) : EioStep{};
+  if (state_ != EioState::Connected && now_ms >= handshake_deadline_ms_) {
+    return close(EioCloseReason::HandshakeTimeout);
   }
+  if (state_ == EioState::AwaitingOpen) return {};
   if (version_ == EioVersion::V4) {
     if (now_ms >= last_server_ping_ms_ + ping_interval_ms_ + ping_timeout_ms_) {
       return close(EioCloseReason::PingTimeout);
@@ -354,13 +360,16 @@ EioStep EioSession::on_timer(std::int64_t now_ms) noexcept {
 std::int64_t EioSession::next_deadline_ms() const noexcept {
   switch (state_) {
     case EioState::Closed: return INT64_MAX;
-    case EioState::AwaitingOpen: return open_deadline_ms_;
+    case EioState::AwaitingOpen: return handshake_deadline_ms_;
     case EioState::AwaitingNamespace:
     case EioState::Connected: break;
   }
-  if (version_ == EioVersion::V4)
-    return last_server_ping_ms_ + ping_interval_ms_ + ping_timeout_ms_;
-  return pong_due_ms_ != 0 && pong_due_ms_ < next_ping_ms_ ? pong_due_ms_ : next_ping_ms_;
+  const std::int64_t heartbeat =
+      version_ == EioVersion::V4 ? last_server_ping_ms_ + ping_interval_ms_ + ping_timeout_ms_
+      : pong_due_ms_ != 0 && pong_due_ms_ < next_ping_ms_ ? pong_due_ms_
+                                                          : next_ping_ms_;
+  return state_ == EioState::AwaitingNamespace ? std::min(heartbeat, handshake_deadline_ms_)
+                                               : heartbeat;
 }
 
 }  // namespace scalper::net

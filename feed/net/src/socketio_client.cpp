@@ -94,7 +94,7 @@ std::int64_t SocketIoClient::next_deadline_ms() const noexcept {
 // ---- the WebSocket's events -----------------------------------------------------------------
 
 void SocketIoClient::on_ws_open() {
-  session_ = EioSession(config_.version, now());
+  session_ = EioSession(config_.version, now(), config_.connect_timeout_ms);
   state_ = SioClientState::Open;
 }
 

@@ -104,6 +104,7 @@ enum class EioCloseReason : std::uint8_t {
   Kicked,          // Socket.IO "41": the server disconnected us (CoinDCX: bad auth)
   ConnectRefused,  // Socket.IO "44"
   PingTimeout,     // the heartbeat stopped
+  HandshakeTimeout,  // no open packet, or no namespace connect, within the handshake bound
   ProtocolError,   // a frame that is not Engine.IO/Socket.IO, or out of order
 };
 
@@ -121,7 +122,12 @@ struct EioStep {
 
 class EioSession {
  public:
-  EioSession(EioVersion version, std::int64_t now_ms) noexcept;
+  // The open packet and then the server's namespace connect ("40") must both arrive within
+  // handshake_timeout_ms of now_ms. The bound matters for the namespace connect most: an
+  // EIO4 server that swallowed our "40" (a stream stalled at that moment) still pings, and
+  // we still answer, so without it the session would wait forever, connected to nothing.
+  EioSession(EioVersion version, std::int64_t now_ms,
+             std::int64_t handshake_timeout_ms = 20'000) noexcept;
 
   // One text frame from the server.
   [[nodiscard]] EioStep on_frame(std::string_view frame, std::int64_t now_ms) noexcept;
@@ -150,7 +156,7 @@ class EioSession {
   std::int64_t last_server_ping_ms_;  // EIO4: when the server last pinged (or the open)
   std::int64_t next_ping_ms_ = 0;     // EIO3: when we ping next
   std::int64_t pong_due_ms_ = 0;      // EIO3: 0 while no ping of ours is outstanding
-  std::int64_t open_deadline_ms_;     // no open packet by then: the connection is dead
+  std::int64_t handshake_deadline_ms_;  // not Connected by then: the connection is dead
 };
 
 }  // namespace scalper::net
