@@ -77,8 +77,23 @@ struct Order {
   std::uint64_t index_hash = 0;  // hash_key(exchange_id), when mapped
   std::uint32_t bot_slot = kNone;
   std::uint32_t listing_misses = 0;
+  std::uint32_t resting_pos = kNone;  // its entry in State::resting, while mapped
+  // Lost reports: when a trade first went through this order's price with no report since
+  // (0: none pending), and how soon a trade may prompt another check of it.
+  std::int64_t crossed_mono_ns = 0;
+  std::int64_t next_trade_check_ns = 0;
   bool used = false;
   bool mapped = false;  // exchange id in the index
+};
+
+// An order the exchange has (its id is mapped), as a public trade is checked against it: a
+// compact array, so a trade costs a scan of 16-byte entries, not a walk over the orders.
+struct Resting {
+  Decimal price;
+  std::uint32_t slot = kNone;
+  std::uint16_t symbol_tag = 0;  // a hash of the symbol, to skip other tickers cheaply
+  Side side = Side::Buy;
+  Venue venue = Venue::CoinDcxFutures;
 };
 
 struct VenueState {
@@ -88,7 +103,23 @@ struct VenueState {
   std::uint32_t resolved = 0;
   std::uint32_t unknown_orders = 0;  // orders in OrderStatus::Unknown
   std::uint32_t pending_new = 0;     // orders in OrderStatus::PendingNew
+  std::uint32_t resting = 0;         // orders with an exchange id, not settled
+  // Listings: the newest asked for (id, time) and the newest answered (id, time).
+  std::uint64_t last_query = 0;
+  std::uint64_t last_answer = 0;
+  std::int64_t last_query_mono_ns = 0;
+  std::int64_t last_answer_mono_ns = 0;
+  // Venue timers: only the newest generation of each kind counts.
+  std::uint64_t trade_check_generation = 0;
+  std::uint64_t sweep_generation = 0;
+  bool trade_check_armed = false;
+  bool sweep_armed = false;
 };
+
+// A listing unanswered for this long is taken as lost (the gateway retries a failed listing
+// until it succeeds, so this only guards against one dropped on the way): the silence check
+// may then ask again.
+constexpr std::int64_t kListingLostNs = 30'000'000'000;
 
 // Updates for exchange ids we do not know yet: the stream often beats the REST response that
 // names the id. A ring (the oldest entry is overwritten when full) with a hash index, so that
@@ -170,6 +201,20 @@ class EarlyUpdates {
 
 [[nodiscard]] Decimal abs(Decimal d) noexcept { return d.is_negative() ? -d : d; }
 
+// Symbols are zero-padded to their fixed size: hashing all words is exact.
+[[nodiscard]] std::uint16_t symbol_tag(const Symbol& s) noexcept {
+  static_assert(sizeof(Symbol) == 24);
+  std::uint64_t w[3];
+  std::memcpy(w, &s, sizeof s);
+  return static_cast<std::uint16_t>(
+      mix64(w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull) ^ (w[2] * 0xc2b2ae3d27d4eb4full)) >> 48);
+}
+
+// At or through: a trade at the order's price may have filled it (queue position unknown).
+[[nodiscard]] bool trades_through(const Resting& r, Decimal trade_price) noexcept {
+  return r.side == Side::Buy ? trade_price <= r.price : trade_price >= r.price;
+}
+
 }  // namespace
 
 // Bounds the configuration to what the tables can address; a journal header is checked against
@@ -190,6 +235,7 @@ struct Engine::State {
         exchange_index(std::size_t{c.max_bots} * kOrdersPerBot),
         forgotten(std::size_t{c.max_bots} * kOrdersPerBot, 0),
         early(c.early_update_capacity) {
+    resting.reserve(orders.size());
     free_bots.reserve(c.max_bots);
     for (std::uint32_t i = c.max_bots; i > 0; --i) free_bots.push_back(i - 1);
     dirty_bots.reserve(c.max_bots);
@@ -216,6 +262,7 @@ struct Engine::State {
 
   VenueState venues[kVenueCount];
   EarlyUpdates early;
+  std::vector<Resting> resting;  // every mapped order, unordered (swap-removed)
 
   std::uint64_t next_bot_id = 1;
   std::uint64_t next_order_serial = 1;
@@ -250,7 +297,9 @@ struct Engine::State {
       case EventKind::StreamDisconnected:
       case EventKind::ReconcileBegin:
       case EventKind::ReconcileOrder:
-      case EventKind::TimerFired: return kEventActionBound;
+      case EventKind::TimerFired:
+      case EventKind::MarketTrade:
+      case EventKind::StreamSilent: return kEventActionBound;
     }
     return kEventActionBound;
   }
@@ -367,6 +416,27 @@ struct Engine::State {
     QueryOrders& q = out->emplace<QueryOrders>();
     q.request_id = next_request_id++;
     q.venue = venue;
+    VenueState& v = venue_state(venue);
+    v.last_query = q.request_id;
+    v.last_query_mono_ns = ev->mono_ns;
+  }
+
+  VenueState& venue_state(Venue venue) noexcept { return venues[static_cast<std::size_t>(venue)]; }
+
+  // Venue timers carry no bot; each kind has its own generation.
+  void arm_venue_timer(Venue venue, TimerKind kind, std::int64_t delay_ns) {
+    VenueState& v = venue_state(venue);
+    ArmTimer& t = out->emplace<ArmTimer>();
+    t.kind = kind;
+    t.venue = venue;
+    t.deadline_mono_ns = ev->mono_ns + delay_ns;
+    if (kind == TimerKind::Sweep) {
+      t.generation = ++v.sweep_generation;
+      v.sweep_armed = true;
+    } else {
+      t.generation = ++v.trade_check_generation;
+      v.trade_check_armed = true;
+    }
   }
 
   // ============================================================================ orders ====
@@ -390,6 +460,7 @@ struct Engine::State {
     if (!o.mapped) return;
     exchange_index.erase(o.index_hash, slot);
     o.mapped = false;
+    remove_resting(slot);
     forgotten[forgotten_next] = o.index_hash;
     forgotten_next = (forgotten_next + 1) % forgotten.size();
   }
@@ -432,7 +503,30 @@ struct Engine::State {
       o.index_hash = hash;
       o.listable_since_request = next_request_id;
       o.mapped = true;
+      add_resting(slot);
     }
+  }
+
+  void add_resting(std::uint32_t slot) {
+    Order& o = orders[slot];
+    o.resting_pos = static_cast<std::uint32_t>(resting.size());
+    o.crossed_mono_ns = 0;
+    o.next_trade_check_ns = 0;
+    resting.push_back(
+        Resting{o.rec.price, slot, symbol_tag(o.rec.symbol), o.rec.side, o.rec.venue});
+    ++venue_state(o.rec.venue).resting;
+  }
+
+  void remove_resting(std::uint32_t slot) {
+    Order& o = orders[slot];
+    if (o.resting_pos == kNone) return;
+    const Resting last = resting.back();
+    resting[o.resting_pos] = last;
+    orders[last.slot].resting_pos = o.resting_pos;
+    resting.pop_back();
+    o.resting_pos = kNone;
+    o.crossed_mono_ns = 0;
+    --venue_state(o.rec.venue).resting;
   }
 
   [[nodiscard]] static Decimal price_for(const BotRecord& b, Side side) noexcept {
@@ -1085,6 +1179,9 @@ struct Engine::State {
     }
     if (filled < o.rec.filled_qty) filled = o.rec.filled_qty;  // reports can arrive reordered
     const Decimal delta = filled - o.rec.filled_qty;
+    // A listing, or a report that moves the fill on, answers a trade through the price.
+    if (listing != 0 || delta.is_positive()) o.crossed_mono_ns = 0;
+    if (delta.is_positive() && listing != 0) ++counters.fills_recovered;
     if (delta.is_positive() && !apply_fill(slot, delta, filled, r)) return;
     if (delta.is_positive() && r.status == ExchangeStatus::PartiallyFilled) {
       ActivityLog& l = log(&bots[bslot], LogLevel::Info, LogKind::PartialFill);
@@ -1347,9 +1444,14 @@ struct Engine::State {
 
   void on(const ReconcileEnd& e) {
     VenueState& v = venues[static_cast<std::size_t>(e.venue)];
+    if (e.request_id > v.last_answer) v.last_answer = e.request_id;
+    v.last_answer_mono_ns = ev->mono_ns;
     settle_unlisted(e.venue, e.request_id);
     if (e.request_id != v.connect_request || v.link != VenueLink::Reconciling) return;
     v.link = VenueLink::Live;
+    if (config.sweep_interval_ns > 0 && !v.sweep_armed) {
+      arm_venue_timer(e.venue, TimerKind::Sweep, config.sweep_interval_ns);
+    }
     ActivityLog& l = log(nullptr, LogLevel::Info, LogKind::Reconciled);
     l.venue = e.venue;
     l.n = v.listed;
@@ -1404,6 +1506,8 @@ struct Engine::State {
   // ============================================================================ timers ====
 
   void on(const TimerFired& t) {
+    if (t.kind == TimerKind::TradeCheck) return on_trade_check(t);
+    if (t.kind == TimerKind::Sweep) return on_sweep(t);
     const std::uint32_t slot = bot_slot(t.bot);
     if (slot == kNone || bots[slot].timer_generation != t.generation) {
       ++counters.stale_timers;
@@ -1425,7 +1529,102 @@ struct Engine::State {
           query_orders(b.rec.venue);
         }
         break;
+      case TimerKind::TradeCheck:
+      case TimerKind::Sweep: break;  // venue timers, handled above
     }
+  }
+
+  // ======================================================================= lost reports ====
+  // Three ways a report lost on a stream that stays up is found (engine/README.md, "Lost
+  // reports"); each ends in the listing reconciliation already applies.
+
+  [[nodiscard]] bool has_live_orders(const VenueState& v) const noexcept {
+    return v.resting + v.unknown_orders > 0;
+  }
+  [[nodiscard]] bool listing_in_flight(const VenueState& v) const noexcept {
+    return v.last_answer < v.last_query && ev->mono_ns - v.last_query_mono_ns < kListingLostNs;
+  }
+
+  // 1. A trade at or through a live order's price: the order is marked, and if no report for
+  // it arrives within trade_check_ns, the venue's orders are listed.
+  void on(const MarketTrade& t) {
+    VenueState& v = venue_state(t.venue);
+    if (v.resting == 0 || !t.price.is_positive()) return;
+    const std::uint16_t tag = symbol_tag(t.symbol);
+    bool marked = false;
+    for (const Resting& r : resting) {
+      if (r.symbol_tag != tag || r.venue != t.venue || !trades_through(r, t.price)) continue;
+      Order& o = orders[r.slot];
+      if (o.crossed_mono_ns != 0 || ev->mono_ns < o.next_trade_check_ns ||
+          !(o.rec.symbol == t.symbol)) {
+        continue;
+      }
+      o.crossed_mono_ns = ev->mono_ns;
+      marked = true;
+    }
+    if (marked && !v.trade_check_armed) {
+      arm_venue_timer(t.venue, TimerKind::TradeCheck, config.trade_check_ns);
+    }
+  }
+
+  void on_trade_check(const TimerFired& t) {
+    VenueState& v = venue_state(t.venue);
+    if (!v.trade_check_armed || t.generation != v.trade_check_generation) {
+      ++counters.stale_timers;
+      return;
+    }
+    v.trade_check_armed = false;
+    bool due = false;
+    std::int64_t next = INT64_MAX;  // the next marked order's deadline
+    for (const Resting& r : resting) {
+      Order& o = orders[r.slot];
+      if (r.venue != t.venue || o.crossed_mono_ns == 0) continue;
+      const std::int64_t deadline = o.crossed_mono_ns + config.trade_check_ns;
+      if (deadline > ev->mono_ns) {
+        next = deadline < next ? deadline : next;
+        continue;
+      }
+      o.crossed_mono_ns = 0;
+      o.next_trade_check_ns = ev->mono_ns + config.trade_recheck_ns;
+      due = true;
+    }
+    if (due) {
+      ++counters.trade_checks;
+      query_orders(t.venue);
+    }
+    if (next != INT64_MAX) arm_venue_timer(t.venue, TimerKind::TradeCheck, next - ev->mono_ns);
+  }
+
+  // 2. Silence on a stream that is up: list at once if orders are live.
+  void on(const StreamSilent& s) {
+    const VenueState& v = venue_state(s.venue);
+    if (v.link != VenueLink::Live || !has_live_orders(v) || listing_in_flight(v)) return;
+    ++counters.silence_checks;
+    query_orders(s.venue);
+  }
+
+  // 3. The sweep: while the venue is live, every sweep_interval_ns without a listing answered
+  // and with orders live, list. Armed when the venue goes live; it lapses while the link is
+  // down (the reconnect's own listing covers that) and is armed again with the next one.
+  void on_sweep(const TimerFired& t) {
+    VenueState& v = venue_state(t.venue);
+    if (!v.sweep_armed || t.generation != v.sweep_generation) {
+      ++counters.stale_timers;
+      return;
+    }
+    v.sweep_armed = false;
+    if (v.link != VenueLink::Live || config.sweep_interval_ns <= 0) return;
+    const std::int64_t since_answer = ev->mono_ns - v.last_answer_mono_ns;
+    if (since_answer < config.sweep_interval_ns) {
+      // A listing answered within the interval covers it: look again an interval after it.
+      arm_venue_timer(t.venue, TimerKind::Sweep, config.sweep_interval_ns - since_answer);
+      return;
+    }
+    if (has_live_orders(v)) {
+      ++counters.sweeps;
+      query_orders(t.venue);
+    }
+    arm_venue_timer(t.venue, TimerKind::Sweep, config.sweep_interval_ns);
   }
 };
 

@@ -61,16 +61,17 @@ void store(std::byte* p, T v) noexcept {
 // 24 max_bots u32 | 28 max_place_attempts u32 | 32 early_update_capacity u32
 // 36 venue_enabled u8 x3 | 39 reserved u8
 // 40 retry_base_ns i64 | 48 retry_max_ns i64 | 56 cancel_timeout_ns i64
+// 64 trade_check_ns i64 | 72 trade_recheck_ns i64 | 80 sweep_interval_ns i64 (since version 2)
 
 constexpr std::array<char, 8> kMagic = {'S', 'C', 'L', 'P', 'J', 'R', 'N', 'L'};
 constexpr std::size_t kConfigOffset = 16;
 constexpr std::size_t kConfigFieldsOffset = kConfigOffset + 8;
-constexpr std::size_t kConfigFieldsSize = 40;
+constexpr std::size_t kConfigFieldsSize = 64;
 constexpr std::size_t kHeaderSize = kConfigFieldsOffset + kConfigFieldsSize;
 
 // A new EngineConfig field must be written here, or a replay would silently run with its
 // default: this fires when the struct changes so the record (and kVersion) are updated with it.
-static_assert(sizeof(EngineConfig) == 48 && kVenueCount == 3,
+static_assert(sizeof(EngineConfig) == 72 && kVenueCount == 3,
               "EngineConfig changed: update the journal's config record and bump kVersion");
 
 // A header that passed its CRC can still be hostile (fuzzers, hand-made files); these bound
@@ -147,7 +148,9 @@ constexpr bool known(TimerKind v) noexcept {
   switch (v) {
     case TimerKind::PlaceRetry:
     case TimerKind::CancelTimeout:
-    case TimerKind::OutcomeRecheck: return true;
+    case TimerKind::OutcomeRecheck:
+    case TimerKind::TradeCheck:
+    case TimerKind::Sweep: return true;
   }
   return false;
 }
@@ -214,7 +217,13 @@ bool valid(const StreamDisconnected& e, Bytes) noexcept {
 bool valid(const ReconcileBegin& e, Bytes) noexcept { return known(e.venue) && all_zero(e.pad_); }
 bool valid(const ReconcileOrder& e, Bytes) noexcept { return valid(e.order); }
 bool valid(const ReconcileEnd& e, Bytes) noexcept { return known(e.venue) && all_zero(e.pad_); }
-bool valid(const TimerFired& e, Bytes) noexcept { return known(e.kind) && all_zero(e.pad_); }
+bool valid(const TimerFired& e, Bytes) noexcept {
+  return known(e.kind) && known(e.venue) && all_zero(e.pad_);
+}
+bool valid(const MarketTrade& e, Bytes) noexcept {
+  return well_formed(e.symbol) && known(e.venue) && all_zero(e.pad_);
+}
+bool valid(const StreamSilent& e, Bytes) noexcept { return known(e.venue) && all_zero(e.pad_); }
 
 // offsetof (used for the bool bytes above) is only meaningful on standard-layout types.
 static_assert(std::is_standard_layout_v<CreateBot> && std::is_standard_layout_v<UpdateBot>);
@@ -280,6 +289,9 @@ std::size_t encode_header(const EngineConfig& config, std::span<std::byte> out) 
   store<std::int64_t>(f + 16, config.retry_base_ns);
   store<std::int64_t>(f + 24, config.retry_max_ns);
   store<std::int64_t>(f + 32, config.cancel_timeout_ns);
+  store<std::int64_t>(f + 40, config.trade_check_ns);
+  store<std::int64_t>(f + 48, config.trade_recheck_ns);
+  store<std::int64_t>(f + 56, config.sweep_interval_ns);
   store<std::uint32_t>(p + kConfigOffset + 4, crc32c(Bytes(f, kConfigFieldsSize)));
   return kHeaderSize;
 }
@@ -316,9 +328,13 @@ Status decode_header(std::span<const std::byte> in, EngineConfig& config,
   c.retry_base_ns = load<std::int64_t>(f + 16);
   c.retry_max_ns = load<std::int64_t>(f + 24);
   c.cancel_timeout_ns = load<std::int64_t>(f + 32);
+  c.trade_check_ns = load<std::int64_t>(f + 40);
+  c.trade_recheck_ns = load<std::int64_t>(f + 48);
+  c.sweep_interval_ns = load<std::int64_t>(f + 56);
   if (c.max_bots == 0 || c.max_bots > kMaxBotsLimit ||
       c.early_update_capacity > kMaxEarlyUpdatesLimit || c.retry_base_ns < 0 ||
-      c.retry_max_ns < 0 || c.cancel_timeout_ns < 0) {
+      c.retry_max_ns < 0 || c.cancel_timeout_ns < 0 || c.trade_check_ns < 0 ||
+      c.trade_recheck_ns < 0 || c.sweep_interval_ns < 0) {
     return Status::BadPayload;
   }
   config = c;

@@ -159,7 +159,15 @@ struct EventText {
   }
   std::string operator()(const TimerFired& e) const {
     return "TimerFired bot " + std::to_string(e.bot.value) + " gen " +
-           std::to_string(e.generation) + " kind " + std::to_string(static_cast<int>(e.kind));
+           std::to_string(e.generation) + " kind " + std::to_string(static_cast<int>(e.kind)) +
+           " " + std::string(label(e.venue));
+  }
+  std::string operator()(const MarketTrade& e) const {
+    return "MarketTrade " + std::string(e.symbol.view()) + " @ " + text(e.price) + " " +
+           std::string(label(e.venue));
+  }
+  std::string operator()(const StreamSilent& e) const {
+    return "StreamSilent " + std::to_string(e.silent_ms) + "ms " + std::string(label(e.venue));
   }
 };
 
@@ -358,6 +366,7 @@ class Checker {
         return true;
       case ActionKind::ArmTimer: {
         const ArmTimer& t = std::get<ArmTimer>(a);
+        if (!t.bot.valid()) return true;  // a venue timer (trade check, sweep)
         BotTrack& b = bots_[t.bot.value];
         b.armed_generation = t.generation;
         b.retry_pending = t.kind == TimerKind::PlaceRetry;
@@ -687,6 +696,7 @@ struct PendingTimer {
   std::uint64_t generation = 0;
   std::int64_t deadline = 0;
   TimerKind kind = TimerKind::PlaceRetry;
+  Venue venue = Venue::CoinDcxFutures;
 };
 
 class World {
@@ -757,7 +767,9 @@ class World {
     const EngineCounters& c = engine_.counters();
     s << "\ncounters: steps " << c.steps << " duplicate " << c.duplicate_updates << " unknown "
       << c.unknown_orders << " early " << c.early_updates << " stale_timers " << c.stale_timers
-      << " stale_outcomes " << c.stale_outcomes << '\n';
+      << " stale_outcomes " << c.stale_outcomes << "\nlost reports " << lost_reports_
+      << ": trade checks " << c.trade_checks << " silence checks " << c.silence_checks
+      << " sweeps " << c.sweeps << " fills recovered " << c.fills_recovered << '\n';
     const bool list_orders = env("SCALPER_PROPERTY_STATS_ORDERS").has_value();
     std::uint32_t by_status[3] = {};
     std::uint32_t working = 0;
@@ -975,7 +987,7 @@ class World {
       } else if (const auto* q = std::get_if<QueryOrders>(&a)) {
         pending_query_.push_back(*q);
       } else if (const auto* t = std::get_if<ArmTimer>(&a)) {
-        timers_.push_back({t->bot, t->generation, t->deadline_mono_ns, t->kind});
+        timers_.push_back({t->bot, t->generation, t->deadline_mono_ns, t->kind, t->venue});
       } else if (const auto* r = std::get_if<CommandResult>(&a)) {
         if (std::holds_alternative<CreateBot>(ev.body) && r->bot.valid()) bots_.push_back(r->bot);
       } else if (const auto* d = std::get_if<BotDeleted>(&a)) {
@@ -1120,6 +1132,17 @@ class World {
     if (chance(15)) i = static_cast<std::size_t>(below(q.size()));  // reordered
     const ExchangeOrder r = q[i];
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(i));
+    if (chance(3)) {
+      // Lost on a stream that stays up; the public trade that filled it still prints (or a
+      // quiet spell is all there is to notice). The engine must find it by listing.
+      ++lost_reports_;
+      if (chance(20)) return StreamSilent{5'000, r.venue, {}};
+      MarketTrade t;
+      t.symbol = r.symbol;
+      t.price = r.price;
+      t.venue = r.venue;
+      return t;
+    }
     return OrderUpdate{r};
   }
 
@@ -1204,6 +1227,7 @@ class World {
     e.bot = t.bot;
     e.generation = t.generation;
     e.kind = t.kind;
+    e.venue = t.venue;
     return e;
   }
 
@@ -1338,6 +1362,7 @@ class World {
   std::vector<PendingTimer> fired_;
   std::vector<std::pair<OrderId, ExchangeOrderId>> accepted_;
   std::vector<OrderId> rejected_;
+  std::uint64_t lost_reports_ = 0;
   bool stream_up_[kVenueCount] = {};
   std::int64_t down_since_ns_[kVenueCount] = {0, 0, 0};  // the last drop (start: never up)
   std::deque<ExchangeOrder> stream_[kVenueCount];

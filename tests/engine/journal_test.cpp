@@ -73,6 +73,8 @@ std::vector<Event> one_of_each_kind() {
   events.push_back(f.reconcile_order(7, listed));
   events.push_back(f.reconcile_end(7, Venue::Binance));
   events.push_back(f.timer(BotId{1}, 4, TimerKind::CancelTimeout));
+  events.push_back(f.trade("ETH/USDT", "3399.5", Venue::Bybit));
+  events.push_back(f.silent(5'000, Venue::Binance));
   return events;
 }
 
@@ -503,7 +505,12 @@ TEST(JournalPayload, RefusesMalformedFixedStrings) {
 TEST(JournalPayload, RefusesNonZeroPaddingAndReservedBytes) {
   const std::vector<Event> ev = one_of_each_kind();
   EXPECT_EQ(decode_with_payload_byte(ev[1], offsetof(UpdateBot, pad_), 1), Status::BadPayload);
-  EXPECT_EQ(decode_with_payload_byte(ev[17], offsetof(TimerFired, pad_) + 6, 1),
+  EXPECT_EQ(decode_with_payload_byte(ev[17], offsetof(TimerFired, pad_) + 5, 1),
+            Status::BadPayload);
+  EXPECT_EQ(decode_with_payload_byte(ev[17], offsetof(TimerFired, venue), 7), Status::BadPayload);
+  EXPECT_EQ(decode_with_payload_byte(ev[18], offsetof(MarketTrade, pad_) + 6, 1),
+            Status::BadPayload);
+  EXPECT_EQ(decode_with_payload_byte(ev[19], offsetof(StreamSilent, pad_), 1),
             Status::BadPayload);
   EXPECT_EQ(
       decode_with_payload_byte(ev[0], offsetof(CreateBot, params) + offsetof(BotParams, pad_), 1),

@@ -157,6 +157,24 @@ class EventFactory {
     t.kind = kind;
     return make(t);
   }
+  // A venue timer (TradeCheck, Sweep): no bot.
+  Event venue_timer(std::uint64_t generation, TimerKind kind, Venue v = Venue::CoinDcxFutures) {
+    TimerFired t;
+    t.generation = generation;
+    t.kind = kind;
+    t.venue = v;
+    return make(t);
+  }
+  Event trade(std::string_view symbol, std::string_view price, Venue v = Venue::CoinDcxFutures) {
+    MarketTrade t;
+    (void)t.symbol.try_assign(symbol);
+    t.price = dec(price);
+    t.venue = v;
+    return make(t);
+  }
+  Event silent(std::int64_t ms, Venue v = Venue::CoinDcxFutures) {
+    return make(StreamSilent{ms, v, {}});
+  }
 
  private:
   std::int64_t tick_ns_;

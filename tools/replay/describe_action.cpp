@@ -64,6 +64,8 @@ std::string_view lower(TimerKind k) {
     case TimerKind::PlaceRetry: return "place-retry";
     case TimerKind::CancelTimeout: return "cancel-timeout";
     case TimerKind::OutcomeRecheck: return "outcome-recheck";
+    case TimerKind::TradeCheck: return "trade-check";
+    case TimerKind::Sweep: return "sweep";
   }
   return "?";
 }

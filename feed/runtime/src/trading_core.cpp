@@ -345,7 +345,7 @@ class TradingCore::EngineThread final : private GatewaySink, private net::IoHand
       timers_[i] = timers_.back();
       timers_.pop_back();
       ++stats_.timers_fired;
-      step(TimerFired{t.bot, t.generation, t.kind, {}}, 0);
+      step(TimerFired{t.bot, t.generation, t.kind, t.venue, {}}, 0);
       any = true;
     }
     return any;

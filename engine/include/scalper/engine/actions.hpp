@@ -94,11 +94,12 @@ struct QueryOrders {
   std::uint8_t pad_[7] = {};
 };
 struct ArmTimer {
-  BotId bot;
+  BotId bot;  // empty for venue timers (TradeCheck, Sweep)
   std::uint64_t generation = 0;
   std::int64_t deadline_mono_ns = 0;
   TimerKind kind = TimerKind::PlaceRetry;
-  std::uint8_t pad_[7] = {};
+  Venue venue = Venue::CoinDcxFutures;  // venue timers only
+  std::uint8_t pad_[6] = {};
 };
 
 // ---- people ---------------------------------------------------------------------------------

@@ -32,6 +32,14 @@ struct EngineConfig {
   // Exchange updates for ids we do not know yet (the stream can beat the REST response),
   // kept per engine until the id is learnt or they age out.
   std::uint32_t early_update_capacity = 256;
+  // Lost reports (engine/README.md, "Lost reports"). A public trade at or through a live
+  // order's price with no report for that order within trade_check_ns -> list the venue's
+  // orders; the same order is not checked again for trade_recheck_ns (a price resting on our
+  // level must not turn into a listing per trade).
+  std::int64_t trade_check_ns = 250'000'000;
+  std::int64_t trade_recheck_ns = 1'000'000'000;
+  // While a venue is live and has orders, no listing answered for this long -> list (0: off).
+  std::int64_t sweep_interval_ns = 5'000'000'000;
 };
 
 enum class StepStatus : std::uint8_t {
@@ -48,6 +56,11 @@ struct EngineCounters {
   std::uint64_t early_updates = 0;      // buffered until the REST response named the id
   std::uint64_t stale_timers = 0;
   std::uint64_t stale_outcomes = 0;  // REST outcomes for orders already settled
+  // Listings asked for to find lost reports, by what prompted them, and what they found.
+  std::uint64_t trade_checks = 0;    // a trade went through a live order's price, no report
+  std::uint64_t silence_checks = 0;  // the stream was silent too long with orders live
+  std::uint64_t sweeps = 0;          // the periodic sweep
+  std::uint64_t fills_recovered = 0;  // fill increments first seen in a listing, not the stream
 };
 
 enum class VenueLink : std::uint8_t {

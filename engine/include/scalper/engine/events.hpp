@@ -144,6 +144,27 @@ struct StreamDisconnected {
   std::uint8_t pad_[7] = {};
 };
 
+// The stream is up but nothing at all (not even a heartbeat) has arrived for silent_ms,
+// longer than its venue is normally quiet: reports may be going missing without the link
+// dropping. The feed says so once per silent spell; the engine lists orders if any are live.
+struct StreamSilent {
+  std::int64_t silent_ms = 0;
+  Venue venue = Venue::CoinDcxFutures;
+  std::uint8_t pad_[7] = {};
+};
+
+// ---- market data --------------------------------------------------------------------------
+
+// A public trade on the venue (CoinDCX `new-trade`). A trade at or through a live order's
+// price that the order's own report does not follow soon is how a lost fill shows itself.
+struct MarketTrade {
+  Symbol symbol;  // standard form, "ETH/USDT"
+  Decimal price;
+  std::int64_t exchange_ts_ms = 0;  // the trade's time on the exchange, Unix ms
+  Venue venue = Venue::CoinDcxFutures;
+  std::uint8_t pad_[7] = {};
+};
+
 // ---- reconciliation (REST listing, answered to a QueryOrders action) --------------------
 
 struct ReconcileBegin {
@@ -169,13 +190,17 @@ enum class TimerKind : std::uint8_t {
   CancelTimeout = 1,   // our cancel got no answer: list open orders
   OutcomeRecheck = 2,  // an unknown-outcome order was not listed once: list again before
                        // concluding it was never placed
+  // Venue timers (bot empty, `venue` says which):
+  TradeCheck = 3,  // a trade went through a live order's price: did its report follow?
+  Sweep = 4,       // the periodic reconciliation, the backstop for any lost report
 };
 // Answers an ArmTimer action; `generation` tells a stale timer from the current one.
 struct TimerFired {
-  BotId bot;
+  BotId bot;  // empty for venue timers
   std::uint64_t generation = 0;
   TimerKind kind = TimerKind::PlaceRetry;
-  std::uint8_t pad_[7] = {};
+  Venue venue = Venue::CoinDcxFutures;  // venue timers only
+  std::uint8_t pad_[6] = {};
 };
 
 // ---- the envelope ----------------------------------------------------------------------
@@ -183,7 +208,8 @@ struct TimerFired {
 using EventBody = std::variant<CreateBot, UpdateBot, StartBot, StopBot, ToggleBot, DeleteBot,
                                StopAll, OrderAccepted, OrderRejected, OrderOutcomeUnknown,
                                CancelFailed, OrderUpdate, StreamConnected, StreamDisconnected,
-                               ReconcileBegin, ReconcileOrder, ReconcileEnd, TimerFired>;
+                               ReconcileBegin, ReconcileOrder, ReconcileEnd, TimerFired,
+                               MarketTrade, StreamSilent>;
 
 // Stable on-disk numbers of the alternatives: the journal stores these, so an alternative is
 // only ever appended, never reordered.
@@ -206,6 +232,8 @@ enum class EventKind : std::uint16_t {
   ReconcileOrder = 15,
   ReconcileEnd = 16,
   TimerFired = 17,
+  MarketTrade = 18,
+  StreamSilent = 19,
 };
 inline constexpr std::size_t kEventKindCount = std::variant_size_v<EventBody>;
 
@@ -237,6 +265,11 @@ static_assert(
     std::is_same_v<
         std::variant_alternative_t<static_cast<std::size_t>(EventKind::TimerFired), EventBody>,
         TimerFired>,
+    "EventKind numbering must follow the variant");
+static_assert(
+    std::is_same_v<
+        std::variant_alternative_t<static_cast<std::size_t>(EventKind::StreamSilent), EventBody>,
+        StreamSilent>,
     "EventKind numbering must follow the variant");
 static_assert(
     std::is_same_v<

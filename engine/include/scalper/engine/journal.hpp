@@ -28,7 +28,7 @@
 
 namespace scalper::journal {
 
-inline constexpr std::uint16_t kVersion = 1;
+inline constexpr std::uint16_t kVersion = 2;  // 2: lost-report settings in the header
 
 enum class Status : std::uint8_t {
   Ok = 0,
