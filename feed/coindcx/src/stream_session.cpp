@@ -53,6 +53,12 @@ void CoinDcxStreamSession::tick(std::int64_t now_ms) {
     ++stats_.settled;
     push(StreamConnected{});
   }
+  if (connected_ && now_ms >= silence_deadline_ms()) {
+    silence_told_for_ = client_.last_frame_ms();
+    seen_ns_ = now_ns();
+    ++stats_.silences;
+    push(StreamSilent{now_ms - silence_told_for_, Venue::CoinDcxFutures, {}});
+  }
   if (connected_ && now_ms >= next_ping_ms_) {
     // The documented keep-alive (§A.6): an ordinary event, beside the Engine.IO heartbeat.
     if (client_.emit("ping", kAppPing)) ++stats_.pings;
@@ -62,8 +68,17 @@ void CoinDcxStreamSession::tick(std::int64_t now_ms) {
 
 std::int64_t CoinDcxStreamSession::next_deadline_ms() const noexcept {
   if (has_pending_link_) return 0;
-  const std::int64_t own = connected_ ? std::min(next_ping_ms_, settle_at_ms_) : INT64_MAX;
+  const std::int64_t own =
+      connected_ ? std::min({next_ping_ms_, settle_at_ms_, silence_deadline_ms()}) : INT64_MAX;
   return std::min(client_.next_deadline_ms(), own);
+}
+
+// When the current silence becomes worth telling: silence_ms after the last frame, unless
+// that silence was told already (or the check is off).
+std::int64_t CoinDcxStreamSession::silence_deadline_ms() const noexcept {
+  const std::int64_t last = client_.last_frame_ms();
+  if (config_.silence_ms <= 0 || last == silence_told_for_) return INT64_MAX;
+  return last + config_.silence_ms;
 }
 
 void CoinDcxStreamSession::watch(const Symbol& ticker) {

@@ -94,14 +94,16 @@ std::int64_t SocketIoClient::next_deadline_ms() const noexcept {
 // ---- the WebSocket's events -----------------------------------------------------------------
 
 void SocketIoClient::on_ws_open() {
-  session_ = EioSession(config_.version, now(), config_.connect_timeout_ms);
+  last_frame_ms_ = now();
+  session_ = EioSession(config_.version, last_frame_ms_, config_.connect_timeout_ms);
   state_ = SioClientState::Open;
 }
 
 void SocketIoClient::on_ws_message(Opcode op, std::span<const std::uint8_t> payload) {
   if (op != Opcode::Text) return fail("a binary frame (this client takes text packets only)");
-  handle_eio_step(
-      session_.on_frame({reinterpret_cast<const char*>(payload.data()), payload.size()}, now()));
+  last_frame_ms_ = now();
+  handle_eio_step(session_.on_frame(
+      {reinterpret_cast<const char*>(payload.data()), payload.size()}, last_frame_ms_));
 }
 
 void SocketIoClient::on_ws_closed(const WsClose& close) {

@@ -238,10 +238,18 @@ class TradingCore::EngineThread final : private GatewaySink, private net::IoHand
             dequeued_ns_ = net::monotonic_ns();
             step(body, fe.seen_ns);
           } else if constexpr (std::is_same_v<T, StreamConnected> ||
-                               std::is_same_v<T, StreamDisconnected>) {
+                               std::is_same_v<T, StreamDisconnected> ||
+                               std::is_same_v<T, StreamSilent>) {
             step(body, 0);
           } else {
-            if constexpr (std::is_same_v<T, TradeTick>) ++stats_.trades;
+            if constexpr (std::is_same_v<T, TradeTick>) {
+              // The engine watches trades for fills the stream lost (a trade through a
+              // live order's price with no report following it).
+              ++stats_.trades;
+              step(MarketTrade{body.symbol, body.price, body.exchange_ts_ms,
+                               Venue::CoinDcxFutures, {}},
+                   0);
+            }
             if (shared_.config.on_market) shared_.config.on_market(fe);
           }
         },

@@ -127,6 +127,17 @@ def test_stream_faults(binary):
             check(c.order_statuses(b) == ["open", "initial"],
                   "the first two private events arrived swapped", c.order_statuses(b))
 
+            sim.control("POST", "/sim/fault", {"kind": "lose_events", "count": 2})
+            lost = place(sim, price="3240.0")
+            kept = place(sim, price="3230.0")
+            c.wait_for(is_order(kept, "open"), "order kept open")
+            check(c.order_statuses(lost) == [], "both private events of the first were lost",
+                  c.order_statuses(lost))
+            check(c.order_statuses(kept) == ["initial", "open"],
+                  "the next order's events came on the same connection", c.order_statuses(kept))
+            state = sim.control("GET", "/sim/state")
+            check(state["faults"]["lose_events"] == 0, "the fault is spent", state["faults"])
+
             sim.control("POST", "/sim/fault", {"kind": "delay_events", "ms": 300})
             sent = time.monotonic()
             d = place(sim, price="3250.0")

@@ -97,6 +97,8 @@ class SimServer::Impl {
     std::int64_t delay_ms = 0;
     int duplicate = 0;  // next N private events sent twice
     int reorder = 0;    // next N pairs of private events swapped
+    int lose = 0;       // next N private events never sent; the connection, pings and
+                        // public channels go on (a venue dropping events, not the link)
   } stream_faults_;
   struct Routed {
     std::string channel;
@@ -180,6 +182,10 @@ class SimServer::Impl {
 
   void route_now(Routed r) {
     if (r.channel == "coindcx") {
+      if (stream_faults_.lose > 0) {
+        --stream_faults_.lose;
+        return;
+      }
       if (stream_faults_.duplicate > 0) {
         --stream_faults_.duplicate;
         dispatch(r);
@@ -699,6 +705,8 @@ std::string SimServer::Impl::apply_fault(std::string_view kind, std::int64_t val
     stream_faults_.duplicate = std::max(count, 1);
   } else if (kind == "reorder_events") {
     stream_faults_.reorder = std::max(count, 1);
+  } else if (kind == "lose_events") {
+    stream_faults_.lose = std::max(count, 1);
   } else if (kind == "hang_next_create") {
     rf.hang_creates = std::max(count, 1);
   } else if (kind == "http_5xx") {
@@ -718,7 +726,7 @@ std::string SimServer::Impl::apply_fault(std::string_view kind, std::int64_t val
   } else {
     return "unknown fault '" + std::string(kind) +
            "' (drop_stream, stall_stream, delay_events, duplicate_events, reorder_events, "
-           "hang_next_create, http_5xx, http_429, delay_rest, reject_next_order)";
+           "lose_events, hang_next_create, http_5xx, http_429, delay_rest, reject_next_order)";
   }
   return {};
 }
@@ -799,6 +807,7 @@ std::string SimServer::Impl::state_json() const {
   w.key("delay_events_ms").integer(stream_faults_.delay_ms);
   w.key("duplicate_events").integer(stream_faults_.duplicate);
   w.key("reorder_events").integer(stream_faults_.reorder);
+  w.key("lose_events").integer(stream_faults_.lose);
   w.key("hang_next_create").integer(rf.hang_creates);
   w.key("http_5xx").integer(rf.fail_5xx);
   w.key("http_429").integer(rf.fail_429);

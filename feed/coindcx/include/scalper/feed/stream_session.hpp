@@ -13,6 +13,11 @@
 // join took effect after the bots' first fills). A lost connection sends StreamDisconnected
 // once.
 //
+// Silence: a stream can stay up and lose events (a stall shorter than the heartbeat's timeout,
+// or private events dropped while pings go on). When no frame at all has arrived for
+// silence_ms while connected, StreamSilent goes out, once per silent spell; the engine lists
+// orders if any are live (engine/README.md, "Lost reports").
+//
 // Prices: `<pair>@prices-futures` carries no symbol (its `price-change` events cannot be told
 // apart when several pairs are joined on one connection), so the last traded price comes from
 // `<pair>@trades-futures` (`new-trade`, with `s`), one channel per ticker.
@@ -41,8 +46,8 @@ namespace scalper::feed {
 
 // What the feed thread hands the engine thread (through the SPSC queue). Trivially copyable.
 struct FeedEvent {
-  using Body = std::variant<OrderUpdate, StreamConnected, StreamDisconnected, TradeTick,
-                            PositionUpdate, BalanceUpdate, MarkPrice>;
+  using Body = std::variant<OrderUpdate, StreamConnected, StreamDisconnected, StreamSilent,
+                            TradeTick, PositionUpdate, BalanceUpdate, MarkPrice>;
   std::int64_t seen_ns = 0;  // steady clock when the feed thread decoded the frame
   Body body;
 };
@@ -68,6 +73,10 @@ struct StreamSessionConfig {
   std::vector<Symbol> tickers;
   std::int64_t app_ping_interval_ms = 25'000;
   std::int64_t settle_ms = 1'000;  // joins -> the second StreamConnected (0: none)
+  // No frame for this long while connected -> StreamSilent (0: never). CoinDCX pings every
+  // 25 s, and a bot's ticker usually trades several times a second; 3 s of nothing with
+  // orders live costs one listing, well inside the rate limit.
+  std::int64_t silence_ms = 3'000;
   std::size_t max_frame_bytes = std::size_t{1} << 20;
   std::int64_t log_interval_ms = 1'000;
   std::function<void(std::string_view)> log;  // not on the hot path: malformed frames only
@@ -83,6 +92,7 @@ struct StreamSessionStats {
   std::uint64_t pings = 0;      // application pings sent
   std::uint64_t joins = 0;      // join emits queued (private and trades channels)
   std::uint64_t settled = 0;    // second StreamConnected sent after the joins settled
+  std::uint64_t silences = 0;   // StreamSilent sent
 };
 
 class CoinDcxStreamSession final : private net::SocketIoListener, private StreamSink {
@@ -120,6 +130,7 @@ class CoinDcxStreamSession final : private net::SocketIoListener, private Stream
   void push(const FeedEvent::Body& body);
   void join_ticker(const Symbol& ticker);
   void report_malformed(std::string_view name, const DecodeOutcome& outcome);
+  [[nodiscard]] std::int64_t silence_deadline_ms() const noexcept;
   [[nodiscard]] std::int64_t now_ns() const;
 
   StreamSessionConfig config_;
@@ -132,6 +143,7 @@ class CoinDcxStreamSession final : private net::SocketIoListener, private Stream
   std::int64_t seen_ns_ = 0;  // of the frame being decoded
   std::int64_t next_ping_ms_ = INT64_MAX;
   std::int64_t settle_at_ms_ = INT64_MAX;  // when the second StreamConnected is due
+  std::int64_t silence_told_for_ = -1;     // the last frame's time whose silence was told
   std::int64_t last_tick_ms_ = 0;          // the owner's clock at start() or the last tick()
   std::int64_t last_log_ms_ = INT64_MIN / 2;
   std::uint64_t suppressed_ = 0;

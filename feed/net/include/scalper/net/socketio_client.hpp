@@ -88,6 +88,9 @@ class SocketIoClient final : private WebSocketListener {
 
   [[nodiscard]] SioClientState state() const noexcept { return state_; }
   [[nodiscard]] std::uint32_t connects() const noexcept { return connects_; }
+  // When the last frame of any kind (events, heartbeats) arrived, or the session opened:
+  // how the layer above tells a silent stream from a quiet market.
+  [[nodiscard]] std::int64_t last_frame_ms() const noexcept { return last_frame_ms_; }
   [[nodiscard]] std::string_view last_error() const noexcept { return last_error_; }
   // The connection underneath: its stream's TLS session, for instance.
   [[nodiscard]] const WebSocketClient& websocket() const noexcept { return ws_; }
@@ -112,6 +115,7 @@ class SocketIoClient final : private WebSocketListener {
   std::vector<char> scratch_;     // an emit's text before it is framed
   std::int64_t deadline_ms_ = 0;  // reconnect time
   std::uint32_t connects_ = 0;
+  std::int64_t last_frame_ms_ = 0;
   std::string last_error_;
 };
 

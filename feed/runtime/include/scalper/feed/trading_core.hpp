@@ -64,8 +64,9 @@ struct TradingCoreConfig {
   // Every action the engine produced (logs, notifications, state changes, orders), on the
   // engine thread, after the step's orders were sent. For the harness and tests.
   std::function<void(const Action&)> on_action;
-  // Every stream item that is not an engine event (trades, mark prices, positions, balances),
-  // on the engine thread: where the core process will publish prices to shm.
+  // Every market item (trades, which the engine also sees as MarketTrade, mark prices,
+  // positions, balances), on the engine thread: where the core process will publish prices
+  // to shm.
   std::function<void(const FeedEvent&)> on_market;
   // A line for the log (malformed frames, warnings), from either thread.
   std::function<void(std::string_view)> log;
