@@ -97,7 +97,8 @@ class StreamSessionTest : public ::testing::Test {
   }
 
   // settle_ms: long by default, so that only the test of it sees the second StreamConnected.
-  void make_session(std::int64_t ping_interval_ms = 25'000, std::int64_t settle_ms = 600'000) {
+  void make_session(std::int64_t ping_interval_ms = 25'000, std::int64_t settle_ms = 600'000,
+                    std::int64_t silence_ms = 600'000) {
     StreamSessionConfig cfg;
     cfg.socketio.address = net::testing::loopback(port_);
     cfg.socketio.host = "127.0.0.1:" + std::to_string(port_);
@@ -110,6 +111,7 @@ class StreamSessionTest : public ::testing::Test {
     cfg.tickers = {eth};
     cfg.app_ping_interval_ms = ping_interval_ms;
     cfg.settle_ms = settle_ms;
+    cfg.silence_ms = silence_ms;
     cfg.log = [this](std::string_view line) { log_.emplace_back(line); };
     cfg.clock_ns = fake_clock_ns;
     session_ = std::make_unique<CoinDcxStreamSession>(*loop_, cfg, sink_);
@@ -188,6 +190,23 @@ TEST_F(StreamSessionTest, ReconcilesAgainOnceTheJoinsHaveSettled) {
   EXPECT_EQ(session_->stats().settled, 1u);
   EXPECT_EQ(sink_.count<StreamDisconnected>(), 0u) << "the same connection";
   EXPECT_EQ(session_->client().connects(), 1u);
+}
+
+TEST_F(StreamSessionTest, TellsTheEngineOfSilenceOncePerSilentSpell) {
+  // The node server pings every 25 s: with nothing emitted, 150 ms of silence comes at once.
+  make_session(25'000, 600'000, /*silence_ms=*/150);
+  ASSERT_TRUE(run_until([&] { return sink_.count<StreamSilent>() == 1; }));
+  const FeedEvent& e = sink_.events.back();
+  ASSERT_TRUE(std::holds_alternative<StreamSilent>(e.body));
+  EXPECT_GE(std::get<StreamSilent>(e.body).silent_ms, 150);
+  EXPECT_EQ(session_->client().connects(), 1u) << "silence is told, the connection kept";
+  // A frame ends the spell; the next spell is told again, once.
+  emit_as("df-order-update", order_update_envelope("abc-9", "open"));
+  ASSERT_TRUE(run_until([&] { return sink_.count<OrderUpdate>() == 1; }));
+  EXPECT_EQ(sink_.count<StreamSilent>(), 1u) << "the first spell was told once";
+  ASSERT_TRUE(run_until([&] { return sink_.count<StreamSilent>() == 2; }));
+  EXPECT_EQ(session_->stats().silences, 2u);
+  EXPECT_EQ(sink_.count<StreamDisconnected>(), 0u);
 }
 
 TEST_F(StreamSessionTest, SendsTheApplicationPingOnItsInterval) {

@@ -104,9 +104,11 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
  protected:
   void start(std::vector<std::string> sim_flags = {}, std::int64_t request_timeout_ms = 2'000,
              bool configured_ticker = true) {
-    std::vector<std::string> flags = {
-        "--tls", "--cert-dir",        dir_.path(), "--ping-interval-ms",
-        "300",   "--ping-timeout-ms", "300"};
+    std::vector<std::string> flags = {"--tls", "--cert-dir", dir_.path()};
+    if (!default_heartbeats_) {
+      // Short heartbeats, so that a stall is noticed (and the stream replaced) quickly.
+      flags.insert(flags.end(), {"--ping-interval-ms", "300", "--ping-timeout-ms", "300"});
+    }
     flags.insert(flags.end(), sim_flags.begin(), sim_flags.end());
     sim_ = std::make_unique<Sim>(flags);
     ASSERT_NE(sim_->port(), 0);
@@ -130,6 +132,7 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     s.socketio.connect_timeout_ms = 2'000;
     s.api_key = "sim-key";
     s.api_secret = "sim-secret";
+    s.silence_ms = silence_ms_;
     Symbol eth;
     ASSERT_TRUE(eth.try_assign("ETH/USDT"));
     if (configured_ticker) s.tickers = {eth};
@@ -144,6 +147,7 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     g.api_secret = "sim-secret";
     g.request_timeout_ms = request_timeout_ms;
     g.query_retry_ms = 100;
+    cfg.engine = engine_;
     cfg.on_action = [this](const Action& a) { rec_.on_action(a); };
     cfg.on_market = [this](const FeedEvent& e) { rec_.on_market(e); };
     core_ = std::make_unique<TradingCore>(std::move(cfg));
@@ -180,6 +184,17 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
               200);
   }
 
+  // How many fills the exchange made (GET /sim/fills: one object per fill).
+  std::size_t fills_on_exchange() {
+    const std::string body = sim_->fetch("/sim/fills");
+    std::size_t n = 0;
+    for (std::size_t at = body.find("\"order_id\""); at != std::string::npos;
+         at = body.find("\"order_id\"", at + 1)) {
+      ++n;
+    }
+    return n;
+  }
+
   // The exchange's own listing of live orders.
   std::vector<ExchangeOrder> live_on_exchange() {
     const std::string body = sim_->fetch("/sim/orders");
@@ -200,6 +215,22 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     })) << "the cycle closed and the next buy went out";
   }
 
+  // The stream session reconciles a second time a second after its joins (see
+  // stream_session.hpp); a fill lost before that listing would be found by it, not by the
+  // path a test is about.
+  void wait_for_the_second_reconciliation() {
+    ASSERT_TRUE(rec_.wait([&] { return rec_.count_log(LogKind::Reconciled) >= 2; }));
+  }
+
+  // The sell is live: it fills, and the next buy goes out.
+  void run_one_cycle_from_the_sell() {
+    set_price("3411");
+    ASSERT_TRUE(rec_.wait([&] {
+      return rec_.cycles().size() == 1 && rec_.live_order_accepted(Side::Buy);
+    })) << "the cycle closed and the next buy went out";
+    expect_one_cycle_and_one_live_buy();
+  }
+
   // Exactly one live order, the bot's buy at 3400, and each of the two fills applied once.
   // Stops the core first: the recorder is read without the engine thread running.
   void expect_one_cycle_and_one_live_buy() {
@@ -213,6 +244,12 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     EXPECT_EQ(rec_.bot().total_trades, 1u);
     EXPECT_EQ(rec_.bot().position, Decimal{});
   }
+
+  // Set before start(): the simulator's own heartbeats (Engine.IO ping every 25 s, timeout
+  // 20 s), the engine's settings, and the stream's silence threshold.
+  bool default_heartbeats_ = false;
+  EngineConfig engine_;
+  std::int64_t silence_ms_ = StreamSessionConfig{}.silence_ms;
 
   TempDir dir_;
   std::unique_ptr<Sim> sim_;
@@ -255,6 +292,90 @@ TEST_P(TradingCoreTest, AStalledStreamIsReplacedAndItsFillRecovered) {
   ASSERT_TRUE(
       rec_.wait([&] { return rec_.cycles().size() == 1 && rec_.live_order_accepted(Side::Buy); }));
   expect_one_cycle_and_one_live_buy();
+}
+
+// ---- fills lost on a stream that stays up ------------------------------------------------
+// With the simulator's default heartbeats no reconnect can happen within these tests (a dead
+// stream is noticed after 45 s at the soonest), so only the engine's lost-report paths can
+// find the fill. Each waits at most the bound the path promises, plus a second for the
+// listing and the placement.
+
+// The engine's counters, the fills on the exchange, and one cycle closed: read after stop().
+void expect_recovered_once(const TradingCore& core, std::size_t fills_on_exchange,
+                           const Recorder& rec) {
+  EXPECT_EQ(core.engine().counters().fills_recovered, 1u);
+  EXPECT_EQ(fills_on_exchange, rec.fills().size()) << "every fill the exchange made, once";
+  EXPECT_EQ(rec.count_log(LogKind::StreamDown), 0u) << "the stream never dropped";
+}
+
+TEST_P(TradingCoreTest, AFillLostInAThreeSecondStallGoesOutWithinTheSweepInterval) {
+  default_heartbeats_ = true;
+  start();
+  create_bot();
+  wait_for_the_second_reconciliation();
+  ASSERT_EQ(sim_->control("/sim/fault", R"({"kind":"stall_stream","ms":3000})"), 200);
+  set_price("3399");  // the fill's event and its trade are lost in the stall
+  const std::int64_t sweep_ms = EngineConfig{}.sweep_interval_ns / 1'000'000;
+  ASSERT_TRUE(rec_.wait([&] { return rec_.live_order_accepted(Side::Sell); }, sweep_ms + 1'000))
+      << "the sell went out within the sweep interval";
+  EXPECT_EQ(live_on_exchange().size(), 1u) << "the buy filled, the sell alone is live";
+  ASSERT_EQ(sim_->control("/sim/faults/clear", "{}"), 200);  // the stall may not be over yet
+  run_one_cycle_from_the_sell();
+  expect_recovered_once(*core_, fills_on_exchange(), rec_);
+  const EngineCounters& c = core_->engine().counters();
+  EXPECT_GE(c.silence_checks + c.sweeps, 1u);
+}
+
+TEST_P(TradingCoreTest, AFillEventLostWhileTheTradePrintsIsFoundWithinASecond) {
+  default_heartbeats_ = true;
+  engine_.sweep_interval_ns = 0;  // only the trade path is left to find it
+  silence_ms_ = 0;
+  start();
+  create_bot();
+  wait_for_the_second_reconciliation();
+  ASSERT_EQ(sim_->control("/sim/fault", R"({"kind":"lose_events","count":1})"), 200);
+  set_price("3399");  // the fill's order update is lost; the trade through 3400 prints
+  ASSERT_TRUE(rec_.wait([&] { return rec_.live_order_accepted(Side::Sell); }, 1'000))
+      << "the trade through the buy's price found the fill within a second";
+  EXPECT_EQ(live_on_exchange().size(), 1u);
+  run_one_cycle_from_the_sell();
+  expect_recovered_once(*core_, fills_on_exchange(), rec_);
+  EXPECT_GE(core_->engine().counters().trade_checks, 1u);
+}
+
+TEST_P(TradingCoreTest, AFillLostInAStallIsFoundByTheNextTradeThroughThePrice) {
+  default_heartbeats_ = true;
+  engine_.sweep_interval_ns = 0;
+  silence_ms_ = 0;
+  start();
+  create_bot();
+  wait_for_the_second_reconciliation();
+  ASSERT_EQ(sim_->control("/sim/fault", R"({"kind":"stall_stream","ms":0})"), 200);
+  set_price("3399");  // fill and trade both lost
+  ASSERT_EQ(sim_->control("/sim/faults/clear", "{}"), 200);
+  set_price("3398");  // a later trade through the buy's price
+  ASSERT_TRUE(rec_.wait([&] { return rec_.live_order_accepted(Side::Sell); }, 1'000))
+      << "found within a second of the later trade";
+  run_one_cycle_from_the_sell();
+  expect_recovered_once(*core_, fills_on_exchange(), rec_);
+  EXPECT_GE(core_->engine().counters().trade_checks, 1u);
+}
+
+TEST_P(TradingCoreTest, TheSweepAloneFindsALostFill) {
+  default_heartbeats_ = true;
+  engine_.trade_check_ns = 3'600'000'000'000;  // trades cannot help
+  engine_.sweep_interval_ns = 2'000'000'000;
+  silence_ms_ = 0;
+  start();
+  create_bot();
+  wait_for_the_second_reconciliation();
+  ASSERT_EQ(sim_->control("/sim/fault", R"({"kind":"lose_events","count":1})"), 200);
+  set_price("3399");
+  ASSERT_TRUE(rec_.wait([&] { return rec_.live_order_accepted(Side::Sell); }, 2'000 + 1'000))
+      << "the sell went out within the sweep interval";
+  run_one_cycle_from_the_sell();
+  expect_recovered_once(*core_, fills_on_exchange(), rec_);
+  EXPECT_GE(core_->engine().counters().sweeps, 1u);
 }
 
 TEST_P(TradingCoreTest, DuplicatedEventsApplyEachFillOnce) {
