@@ -23,13 +23,17 @@ TEST(FeedHarness, HelpAndBadArguments) {
   EXPECT_EQ(bad.wait_exit(10'000), 2);
   PeerProcess unknown({SCALPER_HARNESS_BINARY, "--port", "1", "--fast"}, {}, true);
   EXPECT_EQ(unknown.wait_exit(10'000), 2);
+  PeerProcess threads({SCALPER_HARNESS_BINARY, "--port", "1", "--threads", "three"}, {}, true);
+  EXPECT_EQ(threads.wait_exit(10'000), 2);
 }
 
-TEST(FeedHarness, DrivesCyclesAndReportsTickToOrder) {
+class FeedHarnessMode : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FeedHarnessMode, DrivesCyclesAndReportsTickToOrder) {
   Sim sim({});
   ASSERT_NE(sim.port(), 0);
   PeerProcess run({SCALPER_HARNESS_BINARY, "--port", std::to_string(sim.port()), "--cycles", "3",
-                   "--bots", "2"});
+                   "--bots", "2", "--threads", GetParam()});
   const std::string out = run.read_all(60'000);
   EXPECT_EQ(run.wait_exit(10'000), 0) << out;
   EXPECT_NE(out.find("2 bot(s), 3 cycle(s)"), std::string::npos) << out;
@@ -49,6 +53,8 @@ TEST(FeedHarness, DrivesCyclesAndReportsTickToOrder) {
   EXPECT_GE(count, 1) << out;
   EXPECT_LE(count, 12) << out;
 }
+
+INSTANTIATE_TEST_SUITE_P(Threads, FeedHarnessMode, ::testing::Values("one", "two"));
 
 TEST(FeedHarness, TheNullResponderAnswersEveryFill) {
   Sim sim({});

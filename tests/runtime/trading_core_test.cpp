@@ -1,4 +1,5 @@
-// TradingCore end to end against scalper-sim with TLS on, for Engine.IO 3 and 4: one bot's
+// TradingCore end to end against scalper-sim with TLS on, in one-thread and two-thread mode, for
+// Engine.IO 3 and 4: one bot's
 // full cycle (buy fills, the sell goes out, the sell fills, the next buy goes out), then the
 // same under each fault the simulator injects. Afterwards exactly the expected orders are live
 // on the exchange (its own listing, decoded by our codec) and every fill was applied once.
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "peer_process.hpp"
 #include "scalper/feed/coindcx_rest.hpp"
 #include "scalper/feed/trading_core.hpp"
@@ -31,12 +33,26 @@ Decimal dec(std::string_view s) {
   return d;
 }
 
-// What the engine thread did, for the test thread to wait on and check.
+// What the engine thread did, for the test thread to wait on and check. Its lists are reserved
+// up front, so that recording allocates nothing on the core's thread: the allocation check
+// reads that thread's count at every fill.
 class Recorder {
  public:
+  Recorder() {
+    fills_.reserve(kReserved);
+    cycles_.reserve(kReserved);
+    orders_.reserve(kReserved);
+    logs_.reserve(kReserved);
+    allocations_at_fill_.reserve(kReserved);
+  }
+
   void on_action(const Action& a) {
     const std::lock_guard lock(mutex_);
-    if (const auto* f = std::get_if<FillApplied>(&a)) fills_.push_back(*f);
+    if (orders_.size() == kReserved || logs_.size() == kReserved) overflowed_ = true;
+    if (const auto* f = std::get_if<FillApplied>(&a)) {
+      fills_.push_back(*f);
+      allocations_at_fill_.push_back(testing::thread_allocation_count());
+    }
     if (const auto* c = std::get_if<CycleCompleted>(&a)) cycles_.push_back(*c);
     if (const auto* o = std::get_if<OrderChanged>(&a)) orders_.push_back(o->order);
     if (const auto* b = std::get_if<BotChanged>(&a)) last_bot_ = b->bot;
@@ -62,6 +78,11 @@ class Recorder {
     return static_cast<std::size_t>(std::count(logs_.begin(), logs_.end(), k));
   }
   [[nodiscard]] const std::vector<FillApplied>& fills() const { return fills_; }
+  // The core thread's allocation count when each fill was recorded.
+  [[nodiscard]] const std::vector<std::uint64_t>& allocations_at_fill() const {
+    return allocations_at_fill_;
+  }
+  [[nodiscard]] bool overflowed() const { return overflowed_; }
   [[nodiscard]] const std::vector<CycleCompleted>& cycles() const { return cycles_; }
   [[nodiscard]] const BotRecord& bot() const { return last_bot_; }
   // The newest record of the bot's live order accepted by the exchange, if it is `side`.
@@ -74,14 +95,17 @@ class Recorder {
   }
 
  private:
+  static constexpr std::size_t kReserved = 1 << 14;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<FillApplied> fills_;
+  std::vector<std::uint64_t> allocations_at_fill_;
   std::vector<CycleCompleted> cycles_;
   std::vector<OrderRecord> orders_;
   std::vector<LogKind> logs_;
   BotRecord last_bot_;
   std::size_t trades_ = 0;
+  bool overflowed_ = false;
 };
 
 // Orders as the exchange lists them (GET /sim/orders), decoded by our own codec.
@@ -100,7 +124,13 @@ struct Listed : OrderSink {
   }
 };
 
-class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
+// The stream's Engine.IO version and the core's threading mode.
+struct CoreMode {
+  net::EioVersion eio = net::EioVersion::V4;
+  CoreThreads threads = CoreThreads::Two;
+};
+
+class TradingCoreTest : public ::testing::TestWithParam<CoreMode> {
  protected:
   void start(std::vector<std::string> sim_flags = {}, std::int64_t request_timeout_ms = 2'000,
              bool configured_ticker = true) {
@@ -124,7 +154,7 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     s.socketio.address = sim_->address();
     s.socketio.host = "localhost:" + std::to_string(sim_->port());
     s.socketio.tls = stream_tls_.get();
-    s.socketio.version = GetParam();
+    s.socketio.version = GetParam().eio;
     s.socketio.backoff_initial_ms = 50;
     s.socketio.backoff_max_ms = 200;
     // A connection whose namespace connect was swallowed by a stall ends after this (see
@@ -148,6 +178,7 @@ class TradingCoreTest : public ::testing::TestWithParam<net::EioVersion> {
     g.request_timeout_ms = request_timeout_ms;
     g.query_retry_ms = 100;
     cfg.engine = engine_;
+    cfg.threads = GetParam().threads;
     cfg.on_action = [this](const Action& a) { rec_.on_action(a); };
     cfg.on_market = [this](const FeedEvent& e) { rec_.on_market(e); };
     core_ = std::make_unique<TradingCore>(std::move(cfg));
@@ -265,9 +296,33 @@ TEST_P(TradingCoreTest, RunsAFullCycleOverTls) {
   create_bot();
   run_one_cycle();
   expect_one_cycle_and_one_live_buy();
-  // Spin-then-park (the default): between the test's steps the engine thread slept, and the
-  // feed thread's events (or the command) woke it through the eventfd.
-  EXPECT_GT(core_->stats().engine_wakeups, 0u);
+  EXPECT_EQ(core_->threads(), GetParam().threads);
+  if (GetParam().threads == CoreThreads::Two) {
+    // Spin-then-park (the default): between the test's steps the engine thread slept, and
+    // the feed thread's events (or the command) woke it through the eventfd.
+    EXPECT_GT(core_->stats().engine_wakeups, 0u);
+  }
+}
+
+// The hot path allocates nothing: between the fills of the first cycle and those of five
+// more, the core's thread (the engine thread; in one-thread mode the only one, stream
+// included) made no heap allocation. Read on that thread, at each fill.
+TEST_P(TradingCoreTest, FillCyclesAllocateNothingOnTheCoreThread) {
+  start();
+  create_bot();
+  run_one_cycle();  // warm-up: connections, buffers and first-use tables are made here
+  for (std::size_t cycle = 2; cycle <= 6; ++cycle) {
+    set_price("3399");
+    ASSERT_TRUE(rec_.wait([&] { return rec_.fills().size() == 2 * cycle - 1; }));
+    set_price("3411");
+    ASSERT_TRUE(rec_.wait(
+        [&] { return rec_.cycles().size() == cycle && rec_.live_order_accepted(Side::Buy); }));
+  }
+  core_->stop();
+  ASSERT_FALSE(rec_.overflowed());
+  const auto& at = rec_.allocations_at_fill();
+  ASSERT_EQ(at.size(), 12u);
+  EXPECT_EQ(at.back() - at[1], 0u) << "allocations on the core thread over five fill cycles";
 }
 
 TEST_P(TradingCoreTest, AFillMissedWhileTheStreamWasDroppedIsFoundByReconciliation) {
@@ -462,12 +517,31 @@ TEST_P(TradingCoreTest, WatchesTheTickerOfEveryBot) {
   EXPECT_GT(core_->stats().trades, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Eio, TradingCoreTest,
-                         ::testing::Values(net::EioVersion::V3, net::EioVersion::V4),
-                         [](const ::testing::TestParamInfo<net::EioVersion>& p) {
-                           return p.param == net::EioVersion::V3 ? std::string("V3")
-                                                                 : std::string("V4");
+// Both threading modes; each Engine.IO version in one of them at least (the versions differ
+// only below the session, which tests/net and tests/coindcx cover for both).
+INSTANTIATE_TEST_SUITE_P(Mode, TradingCoreTest,
+                         ::testing::Values(CoreMode{net::EioVersion::V3, CoreThreads::One},
+                                           CoreMode{net::EioVersion::V4, CoreThreads::One},
+                                           CoreMode{net::EioVersion::V4, CoreThreads::Two}),
+                         [](const ::testing::TestParamInfo<CoreMode>& p) {
+                           return std::string(p.param.threads == CoreThreads::One ? "One" : "Two") +
+                                  (p.param.eio == net::EioVersion::V3 ? "V3" : "V4");
                          });
+
+TEST(CoreThreadsChoice, AutoIsOneThreadBelowFourCpusAndSaysSo) {
+  EXPECT_EQ(resolve_threads(CoreThreads::Auto, 1), CoreThreads::One);
+  EXPECT_EQ(resolve_threads(CoreThreads::Auto, 3), CoreThreads::One);
+  EXPECT_EQ(resolve_threads(CoreThreads::Auto, 4), CoreThreads::Two);
+  EXPECT_EQ(resolve_threads(CoreThreads::Two, 2), CoreThreads::Two) << "asked for: kept";
+  EXPECT_EQ(resolve_threads(CoreThreads::One, 64), CoreThreads::One);
+  EXPECT_EQ(describe_threads(CoreThreads::Auto, CoreThreads::One, 2),
+            "core: one thread for the feed and the engine (2 CPUs usable; threads = \"auto\": "
+            "one below 4 CPUs)");
+  EXPECT_EQ(describe_threads(CoreThreads::Two, CoreThreads::Two, 1),
+            "core: a feed thread and an engine thread (1 CPU usable; threads = \"two\" in the "
+            "configuration)");
+  EXPECT_GE(usable_cpus(), 1);
+}
 
 }  // namespace
 }  // namespace scalper::feed

@@ -7,9 +7,11 @@
 
 namespace {
 std::atomic<std::uint64_t> g_allocations{0};
+thread_local std::uint64_t t_allocations = 0;
 
 void* counted_alloc_nothrow(std::size_t size, std::size_t align) noexcept {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
+  ++t_allocations;
   if (size == 0) size = 1;
   return align > alignof(std::max_align_t)
              ? std::aligned_alloc(align, (size + align - 1) / align * align)
@@ -25,6 +27,7 @@ void* counted_alloc(std::size_t size, std::size_t align) {
 
 namespace scalper::testing {
 std::uint64_t allocation_count() noexcept { return g_allocations.load(std::memory_order_relaxed); }
+std::uint64_t thread_allocation_count() noexcept { return t_allocations; }
 }  // namespace scalper::testing
 
 // Replacements of the global allocation functions ([replacement.functions]).

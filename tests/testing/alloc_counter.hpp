@@ -11,6 +11,9 @@ namespace scalper::testing {
 
 // Allocations made by this process so far.
 std::uint64_t allocation_count() noexcept;
+// Allocations made by the calling thread so far: for a check made from inside another
+// component's thread (a callback), unaffected by what the test's own thread allocates.
+std::uint64_t thread_allocation_count() noexcept;
 
 // Counts allocations between construction and count().
 class AllocationScope {

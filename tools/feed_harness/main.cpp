@@ -46,12 +46,14 @@ Options:
   --eio 3|4          Engine.IO version of the stream (default 4)
   --bots N           bots to create (default 1, at most 100)
   --cycles N         fill cycles to drive (default 50)
-  --busy-spin        both threads busy-spin (benchmarks); default: spin, then park
-  --engine-busy-spin only the engine thread busy-spins (the feed thread spins, then parks):
-                     for a machine with too few cores for both and the simulator
-  --feed-cpu N       pin the feed thread to CPU N
+  --threads MODE     one, two or auto (default auto: one below 4 usable CPUs, as scalper-core)
+  --busy-spin        the core's thread(s) busy-spin (benchmarks); default: spin, then park
+  --engine-busy-spin only the engine thread (or the one thread) busy-spins; a feed thread
+                     spins, then parks: for a machine with too few cores for both and the
+                     simulator
+  --feed-cpu N       pin the feed thread to CPU N (two-thread mode)
   --spin-polls N     empty polls before a spin-then-park thread parks (default 2000)
-  --engine-cpu N     pin the engine thread to CPU N
+  --engine-cpu N     pin the engine thread (or the one thread) to CPU N
   --null-responder   no engine: answer each fill frame with a canned create request, on one
                      thread (pinned by --engine-cpu; the floor for wire-to-wire here)
   --rate-limit S,M   the gateway's request limits per second and minute (default 16,960,
@@ -66,6 +68,7 @@ struct Options {
   net::EioVersion eio = net::EioVersion::V4;
   int bots = 1;
   int cycles = 50;
+  feed::CoreThreads threads = feed::CoreThreads::Auto;
   bool busy_spin = false;
   bool engine_busy_spin = false;
   int spin_polls = 2000;
@@ -113,6 +116,17 @@ Options parse(int argc, char** argv) {
       o.bots = parse_int(a, value(), 1, 100);
     } else if (a == "--cycles") {
       o.cycles = parse_int(a, value(), 1, 1'000'000);
+    } else if (a == "--threads") {
+      const std::string_view v = value();
+      if (v == "one") {
+        o.threads = feed::CoreThreads::One;
+      } else if (v == "two") {
+        o.threads = feed::CoreThreads::Two;
+      } else if (v == "auto") {
+        o.threads = feed::CoreThreads::Auto;
+      } else {
+        usage_error("--threads must be one, two or auto, not '" + std::string(v) + "'");
+      }
     } else if (a == "--busy-spin") {
       o.busy_spin = true;
     } else if (a == "--engine-busy-spin") {
@@ -309,6 +323,7 @@ int run_core(const Options& o) {
   const auto rest_tls = tls_for(o);
   Progress progress;
   feed::TradingCoreConfig cfg;
+  cfg.threads = o.threads;
   auto& s = cfg.stream;
   s.socketio.address = loopback(o.port);
   s.socketio.host = "localhost:" + std::to_string(o.port);
@@ -473,7 +488,8 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
       if (now >= resign_at_) resign(now);
       stream_->tick(now);
       rest_->tick(now);
-      (void)loop_->poll_once(0);
+      // At most 1 ms: the loop spins or parks by its strategy (--busy-spin, --spin-polls).
+      (void)loop_->poll_once(1'000'000);
     }
     stream_->stop();
     rest_->stop();

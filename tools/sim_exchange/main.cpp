@@ -50,8 +50,9 @@ Account and market:
 Faults (also POST /sim/fault {"kind":..., "count"|"ms":N, "mode":...}):
   --fault KIND[=N][:MODE]  repeatable; KIND is one of drop_stream, stall_stream (=ms, 0 for
                            until cleared), delay_events (=ms), duplicate_events (=count),
-                           reorder_events (=count), hang_next_create (=count), http_5xx
-                           (=count), http_429 (=count), delay_rest (=ms),
+                           reorder_events (=count), lose_events (=count: private events
+                           never sent while the link lives), hang_next_create (=count),
+                           http_5xx (=count), http_429 (=count), delay_rest (=ms),
                            reject_next_order (:stream or :http)
 
   --help                   this text

@@ -20,6 +20,14 @@ std::int64_t wall_ns() {
       .count();
 }
 
+std::unique_ptr<net::EventLoop> create_loop(const net::LoopConfig& config, std::string_view name,
+                                            const std::function<void(std::string_view)>& log) {
+  std::string warning;
+  auto loop = net::EventLoop::create(config, warning);
+  if (!warning.empty() && log) log(std::string(name) + ": " + warning);
+  return loop;
+}
+
 void pin_to(int cpu, const std::function<void(std::string_view)>& log) {
   if (cpu >= 0 && !pin_current_thread(cpu) && log) {
     log("could not pin a thread to CPU " + std::to_string(cpu) + "; it runs unpinned");
@@ -34,6 +42,29 @@ std::int64_t wait_until(std::int64_t deadline_ms, std::int64_t now_ms) {
   if (deadline_ms <= now_ms) return 0;
   const std::int64_t ms = deadline_ms - now_ms;  // > 0, no overflow: now_ms >= 0
   return ms >= kMaxWaitNs / 1'000'000 ? kMaxWaitNs : ms * 1'000'000;
+}
+
+// Counts the empty passes of a thread that spins, then parks: after() says when it has been
+// idle for more than spin_polls passes in a row (never, for a busy-spinning one).
+class IdleCounter {
+ public:
+  explicit IdleCounter(const net::LoopConfig& c)
+      : parks_(c.idle == net::IdleStrategy::SpinThenPark), spin_polls_(c.spin_polls) {}
+  bool after(bool busy) noexcept {
+    idle_passes_ = busy ? 0 : idle_passes_ + 1;
+    return parks_ && idle_passes_ > spin_polls_;
+  }
+
+ private:
+  bool parks_;
+  std::uint32_t spin_polls_;
+  std::uint32_t idle_passes_ = 0;
+};
+
+// A loop whose owner counts the spin itself (IdleCounter): the loop parks whenever asked to.
+net::LoopConfig parks_when_asked(net::LoopConfig c) {
+  c.spin_polls = 0;
+  return c;
 }
 
 }  // namespace
@@ -77,6 +108,31 @@ struct TradingCore::Shared {
   std::atomic<bool> stop{false};
 };
 
+int usable_cpus() noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::max(CPU_COUNT(&set), 1);
+}
+
+CoreThreads resolve_threads(CoreThreads requested, int cpus) noexcept {
+  if (requested != CoreThreads::Auto) return requested;
+  return cpus < kTwoThreadsFromCpus ? CoreThreads::One : CoreThreads::Two;
+}
+
+std::string describe_threads(CoreThreads requested, CoreThreads resolved, int cpus) {
+  std::string s = resolved == CoreThreads::One ? "core: one thread for the feed and the engine"
+                                               : "core: a feed thread and an engine thread";
+  s += " (" + std::to_string(cpus) + (cpus == 1 ? " CPU" : " CPUs") + " usable; ";
+  if (requested == CoreThreads::Auto) {
+    s += "threads = \"auto\": one below " + std::to_string(kTwoThreadsFromCpus) + " CPUs)";
+  } else {
+    s += std::string("threads = \"") + (requested == CoreThreads::One ? "one" : "two") +
+         "\" in the configuration)";
+  }
+  return s;
+}
+
 bool pin_current_thread(int cpu) noexcept {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -86,31 +142,52 @@ bool pin_current_thread(int cpu) noexcept {
 
 // ---- the feed thread --------------------------------------------------------------------------
 
-class TradingCore::FeedThread final : private FeedEventSink {
+// The stream session on a loop: the feed thread's whole work in two-thread mode, half of the
+// one thread's in one-thread mode.
+class TradingCore::FeedSide final : private FeedEventSink {
  public:
-  explicit FeedThread(Shared& shared) : shared_(shared) {}
+  explicit FeedSide(Shared& shared) : shared_(shared) {}
 
+  // The feed thread (two-thread mode): its own loop, pinned by feed_cpu.
   void run() {
     const TradingCoreConfig& cfg = shared_.config;
     pin_to(cfg.feed_cpu, cfg.log);
-    std::string warning;
-    const auto loop = net::EventLoop::create(cfg.feed_loop, warning);
-    if (!warning.empty() && cfg.log) cfg.log("feed loop: " + warning);
-    StreamSessionConfig sc = cfg.stream;
-    if (!sc.log) sc.log = cfg.log;
-    CoinDcxStreamSession session(*loop, sc, *this);
-    session.start(now_ms());
+    const auto loop = create_loop(cfg.feed_loop, "feed loop", cfg.log);
+    open(*loop, /*engine_on_another_thread=*/true);
     while (!shared_.stop.load(std::memory_order_relaxed)) {
       const std::int64_t now = now_ms();
-      Symbol ticker;
-      while (shared_.watch.try_dequeue(ticker)) session.watch(ticker);  // a bot's new ticker
-      session.tick(now);
-      (void)loop->poll_once(wait_until(session.next_deadline_ms(), now));
+      tick(now);
+      (void)loop->poll_once(wait_until(next_deadline_ms(), now));
     }
-    session.stop();
+    close(*loop);
+  }
+
+  // engine_on_another_thread: each event wakes the engine thread if it sleeps. In one-thread
+  // mode the engine is stepped right after the poll that decoded the event, and a wake-up
+  // would only be a wasted eventfd write on the hot path.
+  void open(net::EventLoop& loop, bool engine_on_another_thread) {
+    wake_engine_ = engine_on_another_thread;
+    StreamSessionConfig sc = shared_.config.stream;
+    if (!sc.log) sc.log = shared_.config.log;
+    session_ = std::make_unique<CoinDcxStreamSession>(loop, sc, static_cast<FeedEventSink&>(*this));
+    session_->start(now_ms());
+  }
+  // New tickers to watch, and the session's timers.
+  void tick(std::int64_t now) {
+    Symbol ticker;
+    while (shared_.watch.try_dequeue(ticker)) session_->watch(ticker);  // a bot's new ticker
+    session_->tick(now);
+  }
+  [[nodiscard]] std::int64_t next_deadline_ms() const noexcept {
+    return session_->next_deadline_ms();
+  }
+  // Closes the stream (waiting at most 2 s for it) and keeps its figures.
+  void close(net::EventLoop& loop) {
+    session_->stop();
     const std::int64_t end = now_ms() + 2'000;
-    while (!session.quiescent() && now_ms() < end) (void)loop->poll_once(kMaxWaitNs);
-    stats_ = session.stats();
+    while (!session_->quiescent() && now_ms() < end) (void)loop.poll_once(kMaxWaitNs);
+    stats_ = session_->stats();
+    session_.reset();
   }
 
   [[nodiscard]] const StreamSessionStats& stats() const noexcept { return stats_; }
@@ -118,20 +195,24 @@ class TradingCore::FeedThread final : private FeedEventSink {
  private:
   bool on_feed_event(const FeedEvent& event) override {
     if (!shared_.feed_queue.try_enqueue(event)) return false;  // never allocates
-    shared_.wake_engine();
+    if (wake_engine_) shared_.wake_engine();
     return true;
   }
   static std::int64_t now_ms() { return net::monotonic_ms(); }
 
   Shared& shared_;
+  std::unique_ptr<CoinDcxStreamSession> session_;  // between open() and close()
+  bool wake_engine_ = true;
   StreamSessionStats stats_;
 };
 
 // ---- the engine thread ------------------------------------------------------------------------
 
-class TradingCore::EngineThread final : private GatewaySink, private net::IoHandler {
+// The engine and its order gateway on a loop: the engine thread's whole work in two-thread
+// mode, the other half of the one thread's in one-thread mode.
+class TradingCore::EngineSide final : private GatewaySink, private net::IoHandler {
  public:
-  explicit EngineThread(Shared& shared)
+  explicit EngineSide(Shared& shared)
       : shared_(shared), engine_(shared.config.engine), out_(engine_.outbox_capacity()) {
     gateway_events_.reserve(4096);
     timers_.reserve(std::size_t{shared.config.engine.max_bots} * 3 + 16);
@@ -140,41 +221,51 @@ class TradingCore::EngineThread final : private GatewaySink, private net::IoHand
     for (const Symbol& t : shared.config.stream.tickers) watched_.push_back(t);
   }
 
+  // The engine thread (two-thread mode): its own loop, pinned by engine_cpu.
   void run() {
     const TradingCoreConfig& cfg = shared_.config;
     pin_to(cfg.engine_cpu, cfg.log);
-    std::string warning;
-    const auto loop = net::EventLoop::create(cfg.engine_loop, warning);
-    if (!warning.empty() && cfg.log) cfg.log("engine loop: " + warning);
-    loop_ = loop.get();
-    OrderGateway gateway(*loop, cfg.gateway, *this);
-    gateway_ = &gateway;
-    gateway.start(net::monotonic_ms());
-    std::uint32_t idle_turns = 0;
+    const auto loop = create_loop(parks_when_asked(cfg.engine_loop), "engine loop", cfg.log);
+    open(*loop);
+    IdleCounter idle(cfg.engine_loop);
     while (!shared_.stop.load(std::memory_order_relaxed)) {
-      const bool busy = turn();
       const std::int64_t now_ms = net::monotonic_ms();
-      gateway.tick(now_ms);
-      drain_gateway_events();
       // Queues are not file descriptors: the loop cannot sleep on them. Spin while there is
-      // work; once idle for a while (and not told to busy-spin), sleep in the loop for at
-      // most the next deadline or 1 ms. The first event after an idle spell may wait that
-      // long; the benchmarks busy-spin.
-      idle_turns = busy ? 0 : idle_turns + 1;
-      const bool park = cfg.engine_loop.idle == net::IdleStrategy::SpinThenPark &&
-                        idle_turns > cfg.engine_loop.spin_polls && prepare_to_park();
-      (void)loop->poll_once(
-          park ? wait_until(std::min(gateway.next_deadline_ms(), next_timer_ms()), now_ms) : 0);
-      if (park) shared_.engine_parked.store(false);
+      // work; once idle for a while (and not told to busy-spin), sleep in the loop until the
+      // next deadline (1 ms at most); producers wake it through the eventfd.
+      const bool park = idle.after(work(now_ms)) && prepare_to_park();
+      (void)loop->poll_once(park ? wait_until(next_deadline_ms(), now_ms) : 0);
+      if (park) unpark();
     }
-    gateway.stop();
+    close(*loop);
+  }
+
+  void open(net::EventLoop& loop) {
+    loop_ = &loop;
+    gateway_ = std::make_unique<OrderGateway>(loop, shared_.config.gateway,
+                                              static_cast<GatewaySink&>(*this));
+    gateway_->start(net::monotonic_ms());
+  }
+  // One pass over every input (operator commands, feed events, gateway outcomes, timers),
+  // then the gateway's own timers. True when anything was done.
+  bool work(std::int64_t now_ms) {
+    bool busy = turn();
+    gateway_->tick(now_ms);
+    busy |= drain_gateway_events();
+    return busy;
+  }
+  [[nodiscard]] std::int64_t next_deadline_ms() const noexcept {
+    return std::min(gateway_->next_deadline_ms(), next_timer_ms());
+  }
+  void unpark() { shared_.engine_parked.store(false); }
+  // Stops the gateway (waiting at most 2 s for it), steps its last outcomes, keeps its figures.
+  void close(net::EventLoop& loop) {
+    gateway_->stop();
     const std::int64_t end = net::monotonic_ms() + 2'000;
-    while (!gateway.quiescent() && net::monotonic_ms() < end) {
-      (void)loop->poll_once(kMaxWaitNs);
-    }
+    while (!gateway_->quiescent() && net::monotonic_ms() < end) (void)loop.poll_once(kMaxWaitNs);
     drain_gateway_events();
-    gateway_stats_ = gateway.stats();
-    gateway_ = nullptr;
+    gateway_stats_ = gateway_->stats();
+    gateway_.reset();
     loop_ = nullptr;
   }
 
@@ -187,6 +278,7 @@ class TradingCore::EngineThread final : private GatewaySink, private net::IoHand
   // About to sleep in the loop: a read on the wake eventfd is pending, then the flag is set
   // and the queues looked at once more (an event enqueued before the flag was set would
   // otherwise wait for the timeout). False when there is work after all: do not sleep.
+ public:
   bool prepare_to_park() {
     if (shared_.wake_fd < 0) return true;  // no eventfd: sleep at most kMaxWaitNs
     if (!wake_read_pending_) {
@@ -202,6 +294,8 @@ class TradingCore::EngineThread final : private GatewaySink, private net::IoHand
     return true;
   }
 
+
+ private:
   // The wake eventfd was read (a producer woke us), or the read ended otherwise.
   void on_recv(int result) override {
     wake_read_pending_ = false;
@@ -376,7 +470,7 @@ class TradingCore::EngineThread final : private GatewaySink, private net::IoHand
   Shared& shared_;
   Engine engine_;
   Outbox out_;
-  OrderGateway* gateway_ = nullptr;
+  std::unique_ptr<OrderGateway> gateway_;  // between open() and close()
   net::EventLoop* loop_ = nullptr;
   std::uint64_t seq_ = 0;
   std::vector<EventBody> gateway_events_;
@@ -394,25 +488,59 @@ class TradingCore::EngineThread final : private GatewaySink, private net::IoHand
 
 TradingCore::TradingCore(TradingCoreConfig config)
     : shared_(std::make_unique<Shared>(std::move(config))),
-      feed_(std::make_unique<FeedThread>(*shared_)),
-      engine_(std::make_unique<EngineThread>(*shared_)) {}
+      feed_(std::make_unique<FeedSide>(*shared_)),
+      engine_(std::make_unique<EngineSide>(*shared_)) {}
 
 TradingCore::~TradingCore() { stop(); }
 
 void TradingCore::start() {
   if (running_) return;
   shared_->stop.store(false);
-  engine_thread_ = std::thread([this] { engine_->run(); });
-  feed_thread_ = std::thread([this] { feed_->run(); });
+  const TradingCoreConfig& cfg = shared_->config;
+  const int cpus = usable_cpus();
+  mode_ = resolve_threads(cfg.threads, cpus);
+  if (cfg.log) cfg.log(describe_threads(cfg.threads, mode_, cpus));
+  if (mode_ == CoreThreads::One) {
+    workers_[0] = std::thread([this] { run_one_thread(); });
+  } else {
+    workers_[0] = std::thread([this] { engine_->run(); });
+    workers_[1] = std::thread([this] { feed_->run(); });
+  }
   running_ = true;
+}
+
+// One-thread mode: the stream session and the gateway on one loop. Frames decoded while the
+// loop polls go through the feed queue as in two-thread mode (the engine stays unaware), and
+// the engine is stepped on them right after the poll that delivered them: no second thread
+// to wake, no hand-over between cores.
+void TradingCore::run_one_thread() {
+  const TradingCoreConfig& cfg = shared_->config;
+  pin_to(cfg.engine_cpu, cfg.log);
+  const auto loop = create_loop(parks_when_asked(cfg.engine_loop), "core loop", cfg.log);
+  feed_->open(*loop, /*engine_on_another_thread=*/false);
+  engine_->open(*loop);
+  IdleCounter idle(cfg.engine_loop);
+  std::int64_t now_ms = net::monotonic_ms();
+  while (!shared_->stop.load(std::memory_order_relaxed)) {
+    feed_->tick(now_ms);
+    const bool park = idle.after(engine_->work(now_ms)) && engine_->prepare_to_park();
+    const std::int64_t deadline = std::min(feed_->next_deadline_ms(), engine_->next_deadline_ms());
+    (void)loop->poll_once(park ? wait_until(deadline, now_ms) : 0);
+    if (park) engine_->unpark();
+    now_ms = net::monotonic_ms();
+    (void)engine_->work(now_ms);  // the batch the poll decoded, at once
+  }
+  engine_->close(*loop);
+  feed_->close(*loop);
 }
 
 void TradingCore::stop() {
   if (!running_) return;
   shared_->stop.store(true);
   shared_->wake_engine();
-  feed_thread_.join();
-  engine_thread_.join();
+  for (std::thread& t : workers_) {
+    if (t.joinable()) t.join();
+  }
   running_ = false;
 }
 

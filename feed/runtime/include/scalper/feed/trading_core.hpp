@@ -1,9 +1,16 @@
-// trading_core.hpp — scalper-core's two hot threads, wired: the feed thread (CoinDCX stream on
-// its own EventLoop) pushes fixed-size FeedEvents into a lock-free SPSC queue; the engine
-// thread drains it, steps the Engine, and sends the orders itself through the OrderGateway on
-// its own EventLoop (ARCHITECTURE §1: one queue hop on the hot path). Operator commands come
-// in through a second SPSC queue. The journal, shm snapshots and the control process come
-// with the core process; this is what they will sit around.
+// trading_core.hpp — scalper-core's hot path, wired, on one thread or two:
+//   two: the feed thread (CoinDCX stream on its own EventLoop) pushes fixed-size FeedEvents
+//        into a lock-free SPSC queue; the engine thread drains it, steps the Engine, and sends
+//        the orders itself through the OrderGateway on its own EventLoop (one queue hop on the
+//        hot path). For machines with cores to dedicate: pin the two threads apart.
+//   one: the stream session and the gateway share one loop and one thread; decoded events go
+//        through the same queue, and the engine is stepped on them right after the poll that
+//        delivered them. No wake-up of a second thread, no hand-over between cores: on a small
+//        shared machine (most operators: 2-4 vCPUs beside the control process) it is the
+//        faster of the two (feed/README.md has the figures).
+// `threads = Auto` picks one below 4 usable CPUs and says which at start, in the log. Operator
+// commands come in through a second SPSC queue. The journal, shm snapshots and the control
+// process come with the core process; this is what they will sit around.
 //
 // The engine thread never steps the engine from inside a step: gateway outcomes (which can
 // arrive while an action is being handed to the gateway) wait in a small ring and are stepped
@@ -50,14 +57,22 @@
 
 namespace scalper::feed {
 
+enum class CoreThreads : std::uint8_t {
+  Auto,  // One when the process may use fewer than kTwoThreadsFromCpus CPUs, else Two
+  One,   // feed and engine on one thread
+  Two,   // a feed thread and an engine thread
+};
+inline constexpr int kTwoThreadsFromCpus = 4;
+
 struct TradingCoreConfig {
+  CoreThreads threads = CoreThreads::Auto;
   StreamSessionConfig stream;
   OrderGatewayConfig gateway;
   EngineConfig engine;
-  net::LoopConfig feed_loop;
-  net::LoopConfig engine_loop;
+  net::LoopConfig feed_loop;    // two-thread mode's feed thread
+  net::LoopConfig engine_loop;  // the engine thread's, or in one-thread mode the one thread's
   int feed_cpu = -1;  // pin the feed thread to this CPU (-1: leave it to the scheduler)
-  int engine_cpu = -1;
+  int engine_cpu = -1;  // the engine thread's, or the one thread's
   std::size_t feed_queue_capacity = 1 << 16;
   std::size_t command_queue_capacity = 1 << 12;
   std::size_t tick_to_order_samples = 1 << 20;
@@ -103,6 +118,13 @@ struct TradingCoreStats {
 // the system refused (an offline CPU, a cpuset without it): the thread then runs unpinned.
 [[nodiscard]] bool pin_current_thread(int cpu) noexcept;
 
+// CPUs this process may run on (its affinity mask), at least 1.
+[[nodiscard]] int usable_cpus() noexcept;
+// The mode `requested` comes to with `cpus` usable CPUs (Auto: One below kTwoThreadsFromCpus).
+[[nodiscard]] CoreThreads resolve_threads(CoreThreads requested, int cpus) noexcept;
+// The start-up log line: the mode, the CPUs seen, and why.
+[[nodiscard]] std::string describe_threads(CoreThreads requested, CoreThreads resolved, int cpus);
+
 class TradingCore {
  public:
   explicit TradingCore(TradingCoreConfig config);
@@ -110,7 +132,7 @@ class TradingCore {
   TradingCore(const TradingCore&) = delete;
   TradingCore& operator=(const TradingCore&) = delete;
 
-  // Starts the feed and engine threads (each creates its loop and connections on itself).
+  // Starts the thread(s) (each creates its loop and connections on itself) and logs the mode.
   void start();
   // Asks both threads to finish, closes the connections and joins. Idempotent.
   void stop();
@@ -127,17 +149,20 @@ class TradingCore {
   [[nodiscard]] const std::vector<TickToOrderSample>& tick_to_order() const noexcept;
   // The engine, for reading bots and orders after stop().
   [[nodiscard]] const Engine& engine() const noexcept;
+  // The mode start() chose (Auto resolved).
+  [[nodiscard]] CoreThreads threads() const noexcept { return mode_; }
 
  private:
   struct Shared;
-  class FeedThread;
-  class EngineThread;
+  class FeedSide;
+  class EngineSide;
+  void run_one_thread();
 
   std::unique_ptr<Shared> shared_;
-  std::unique_ptr<FeedThread> feed_;
-  std::unique_ptr<EngineThread> engine_;
-  std::thread feed_thread_;
-  std::thread engine_thread_;
+  std::unique_ptr<FeedSide> feed_;
+  std::unique_ptr<EngineSide> engine_;
+  std::thread workers_[2];  // one-thread mode uses the first
+  CoreThreads mode_ = CoreThreads::Auto;
   bool running_ = false;
 };
 

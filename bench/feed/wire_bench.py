@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Wire-to-wire against scalper-sim: ours in each threading mode, and the null responder.
+
+Runs, in one session and in turn (so that every configuration sees the same machine), ROUNDS
+rounds of each configuration below, plain TCP and then TLS, each run FILL cycles of one bot
+through scalper-feed-harness. Wire-to-wire is the simulator's own clock (GET /sim/latency:
+fill frame written -> next create-order request received); tick-to-order is ours (the fill
+frame's decoding starts -> the opposite order's request ready for the kernel). Prints one
+table per transport with the medians of the rounds, the default configuration first, and each
+configuration's ratio against the fastest null responder of the same run.
+
+Usage: bench/feed/wire_bench.py [--bin DIR] [--rounds N] [--cycles N] [--only plain|tls]
+(`./scalper bench wire` builds preset bench and runs this.)
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+# (label, harness flags). The default configuration first: what an operator runs.
+CONFIGS = [
+    ("ours, default flags (threads = auto)", []),
+    ("ours, one thread, default flags", ["--threads", "one"]),
+    ("ours, two threads, default flags", ["--threads", "two"]),
+    ("ours, two threads pinned (feed CPU 0 parks, engine CPU 1 spins)",
+     ["--threads", "two", "--feed-cpu", "0", "--engine-cpu", "1", "--engine-busy-spin",
+      "--spin-polls", "0"]),
+    ("ours, one thread pinned to CPU 1, busy-spinning",
+     ["--threads", "one", "--engine-cpu", "1", "--busy-spin"]),
+    ("null responder, default flags (spins, then parks; unpinned)", ["--null-responder"]),
+    ("null responder busy-spinning on CPU 1",
+     ["--null-responder", "--engine-cpu", "1", "--busy-spin"]),
+    ("null responder on CPU 0, parking at once when idle",
+     ["--null-responder", "--engine-cpu", "0", "--spin-polls", "0"]),
+]
+NULL_PREFIX = "null responder"
+# No rate limit in the way: the benchmark measures reaction, not pacing.
+RATE_LIMIT = "100000,6000000"
+RUN_TIMEOUT_S = 300
+
+
+def fail(msg):
+    print(f"wire_bench: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def start_sim(binary, tls_dir):
+    args = [binary, "--port", "0", "--rate-limit", RATE_LIMIT]
+    if tls_dir:
+        args += ["--tls", "--cert-dir", tls_dir]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()  # "scalper-sim: listening on http://127.0.0.1:PORT (...)"
+    m = re.search(r"127\.0\.0\.1:(\d+)", line)
+    if not m:
+        proc.kill()
+        fail(f"scalper-sim did not say where it listens: {line!r}")
+    return proc, int(m.group(1))
+
+
+def run_once(harness, port, tls_dir, flags, cycles):
+    args = [harness, "--port", str(port), "--cycles", str(cycles), "--rate-limit", RATE_LIMIT]
+    if tls_dir:
+        args += ["--tls", tls_dir]
+    out = subprocess.run(args + flags, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    if out.returncode != 0:
+        fail(f"{' '.join(args + flags)} failed ({out.returncode}):\n{out.stderr[-2000:]}")
+    m = re.search(r"GET /sim/latency\): (\{.*\})", out.stdout)
+    if not m:
+        fail(f"no wire-to-wire in the harness's output:\n{out.stdout[-2000:]}")
+    pair = json.loads(m.group(1))["pairs"].get("B-ETH_USDT")
+    if not pair or pair["count"] < cycles:
+        fail(f"too few wire-to-wire samples: {pair}")
+    row = {"p50": pair["p50"], "p90": pair["p90"], "p99": pair["p99"]}
+    t = re.search(r"^tick-to-order: \d+ samples, p50 ([\d.]+) us, p99 ([\d.]+) us, "
+                  r"p99\.9 ([\d.]+) us", out.stdout, re.M)
+    if t:
+        row.update(t2o_p50=float(t.group(1)), t2o_p99=float(t.group(2)),
+                   t2o_p999=float(t.group(3)))
+    mode = re.search(r"core: (one thread|a feed thread)", out.stderr)
+    if mode:
+        row["mode"] = "one" if mode.group(1) == "one thread" else "two"
+    return row
+
+
+def median_of(runs, key):
+    vals = [r[key] for r in runs if key in r]
+    return statistics.median(vals) if vals else None
+
+
+def fmt(v, unit=""):
+    return "—" if v is None else f"{v:,.1f}{unit}"
+
+
+def table(title, results, rounds):
+    nulls = [lbl for lbl, _ in CONFIGS if lbl.startswith(NULL_PREFIX)]
+    floor = {k: min(median_of(results[n], k) for n in nulls) for k in ("p50", "p99")}
+    fastest = min(nulls, key=lambda n: median_of(results[n], "p50"))
+    print(f"\n{title}: medians of {rounds} rounds, µs; ratios against the fastest null "
+          f"responder of this run ({fastest}: p50 {fmt(floor['p50'])}, p99 {fmt(floor['p99'])})")
+    print("| configuration | p50 | p90 | p99 | p50 ratio | p99 ratio | tick-to-order p50 | "
+          "p99.9 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, _ in CONFIGS:
+        runs = results[label]
+        p50, p90, p99 = (median_of(runs, k) for k in ("p50", "p90", "p99"))
+        mode = runs[0].get("mode")
+        name = label + (f" → {mode}" if mode and "auto" in label else "")
+        print(f"| {name} | {fmt(p50)} | {fmt(p90)} | {fmt(p99)} | {p50 / floor['p50']:.2f}× | "
+              f"{p99 / floor['p99']:.2f}× | {fmt(median_of(runs, 't2o_p50'))} | "
+              f"{fmt(median_of(runs, 't2o_p999'))} |")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bin", default="build/bench/bin", help="where the binaries are")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--cycles", type=int, default=300, help="fill cycles per run (2 fills each)")
+    ap.add_argument("--only", choices=["plain", "tls"])
+    a = ap.parse_args()
+    if a.rounds < 1 or a.cycles < 1:
+        fail("--rounds and --cycles must be at least 1")
+    sim = os.path.join(a.bin, "scalper-sim")
+    harness = os.path.join(a.bin, "scalper-feed-harness")
+    for b in (sim, harness):
+        if not os.access(b, os.X_OK):
+            fail(f"{b} is missing: build preset bench first (./scalper bench wire does)")
+    print(f"machine: {cpu_name()}, {os.cpu_count()} CPUs; {a.rounds} rounds × "
+          f"{len(CONFIGS)} configurations × {a.cycles} cycles")
+    for transport in ("plain", "tls"):
+        if a.only and a.only != transport:
+            continue
+        tls_dir = tempfile.mkdtemp(prefix="wire-bench-") if transport == "tls" else None
+        proc, port = start_sim(sim, tls_dir)
+        try:
+            results = {label: [] for label, _ in CONFIGS}
+            started = time.monotonic()
+            total = a.rounds * len(CONFIGS)
+            for r in range(a.rounds):
+                for i, (label, flags) in enumerate(CONFIGS):
+                    done = r * len(CONFIGS) + i
+                    print(f"\r{transport}: run {done + 1}/{total} ({time.monotonic() - started:.0f} s)",
+                          end="", file=sys.stderr, flush=True)
+                    results[label].append(run_once(harness, port, tls_dir, flags, a.cycles))
+            print(file=sys.stderr)
+        finally:
+            proc.kill()
+            proc.wait()
+            if tls_dir:
+                shutil.rmtree(tls_dir, ignore_errors=True)
+        table("plain TCP" if transport == "plain" else "TLS 1.3", results, a.rounds)
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()
