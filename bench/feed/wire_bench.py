@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -27,6 +28,10 @@ import time
 CONFIGS = [
     ("ours, default flags (threads = auto)", []),
     ("ours, one thread, default flags", ["--threads", "one"]),
+    # The default spins ~2 ms after traffic before parking, and this benchmark's fills come
+    # faster than that; a fill after a quiet spell finds the thread parked, as this row does.
+    ("ours, one thread, parked when each fill comes (--spin-polls 0)",
+     ["--threads", "one", "--spin-polls", "0"]),
     ("ours, two threads, default flags", ["--threads", "two"]),
     ("ours, two threads pinned (feed CPU 0 parks, engine CPU 1 spins)",
      ["--threads", "two", "--feed-cpu", "0", "--engine-cpu", "1", "--engine-busy-spin",
@@ -39,6 +44,9 @@ CONFIGS = [
     ("null responder on CPU 0, parking at once when idle",
      ["--null-responder", "--engine-cpu", "0", "--spin-polls", "0"]),
 ]
+# --spin-sweep: the one-thread default with other spin bounds (empty polls before parking).
+SPIN_SWEEP = [(f"ours, one thread, --spin-polls {n}", ["--threads", "one", "--spin-polls", str(n)])
+              for n in (200, 20000, 200000)]
 NULL_PREFIX = "null responder"
 # No rate limit in the way: the benchmark measures reaction, not pacing.
 RATE_LIMIT = "100000,6000000"
@@ -67,7 +75,10 @@ def run_once(harness, port, tls_dir, flags, cycles):
     args = [harness, "--port", str(port), "--cycles", str(cycles), "--rate-limit", RATE_LIMIT]
     if tls_dir:
         args += ["--tls", tls_dir]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(args + flags, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if out.returncode != 0:
         fail(f"{' '.join(args + flags)} failed ({out.returncode}):\n{out.stderr[-2000:]}")
     m = re.search(r"GET /sim/latency\): (\{.*\})", out.stdout)
@@ -76,7 +87,14 @@ def run_once(harness, port, tls_dir, flags, cycles):
     pair = json.loads(m.group(1))["pairs"].get("B-ETH_USDT")
     if not pair or pair["count"] < cycles:
         fail(f"too few wire-to-wire samples: {pair}")
-    row = {"p50": pair["p50"], "p90": pair["p90"], "p99": pair["p99"]}
+    # The client's CPU time per fill it answered (start-up included): what spinning costs.
+    row = {"p50": pair["p50"], "p90": pair["p90"], "p99": pair["p99"],
+           "cpu_us_per_fill": cpu_s * 1e6 / pair["count"]}
+    for key, label in (("decode_queue", "  decode + queue hop"), ("engine", "  engine + gateway"),
+                       ("submit", "the kernel call that submits it (apart)")):
+        m2 = re.search(re.escape(label) + r": \d+ samples, p50 ([\d.]+) us", out.stdout)
+        if m2:
+            row[key] = float(m2.group(1))
     t = re.search(r"^tick-to-order: \d+ samples, p50 ([\d.]+) us, p99 ([\d.]+) us, "
                   r"p99\.9 ([\d.]+) us", out.stdout, re.M)
     if t:
@@ -104,8 +122,8 @@ def table(title, results, rounds):
     print(f"\n{title}: medians of {rounds} rounds, µs; ratios against the fastest null "
           f"responder of this run ({fastest}: p50 {fmt(floor['p50'])}, p99 {fmt(floor['p99'])})")
     print("| configuration | p50 | p90 | p99 | p50 ratio | p99 ratio | tick-to-order p50 | "
-          "p99.9 |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "p99.9 | client CPU per fill |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, _ in CONFIGS:
         runs = results[label]
         p50, p90, p99 = (median_of(runs, k) for k in ("p50", "p90", "p99"))
@@ -113,7 +131,28 @@ def table(title, results, rounds):
         name = label + (f" → {mode}" if mode and "auto" in label else "")
         print(f"| {name} | {fmt(p50)} | {fmt(p90)} | {fmt(p99)} | {p50 / floor['p50']:.2f}× | "
               f"{p99 / floor['p99']:.2f}× | {fmt(median_of(runs, 't2o_p50'))} | "
-              f"{fmt(median_of(runs, 't2o_p999'))} |")
+              f"{fmt(median_of(runs, 't2o_p999'))} | "
+              f"{fmt(median_of(runs, 'cpu_us_per_fill'))} |")
+    breakdown(results[CONFIGS[0][0]])
+
+
+def breakdown(runs):
+    """Where the default configuration's wire-to-wire time goes (medians; they need not add
+    up exactly, as medians of parts are not parts of the median)."""
+    total = median_of(runs, "p50")
+    ours = [("decode, queue hop, engine noticing it", median_of(runs, "decode_queue")),
+            ("engine step, request written, signed, queued", median_of(runs, "engine")),
+            ("the kernel call that submits the request", median_of(runs, "submit"))]
+    if total is None or any(v is None for _, v in ours):
+        return
+    outside = total - sum(v for _, v in ours)
+    print(f"\nwhere the default configuration's p50 of {total:.1f} µs goes:")
+    print("| stage | p50 µs |")
+    print("|---|---:|")
+    print(f"| the simulator writes the fill frame → our thread runs with its bytes (kernel, "
+          f"wake-up), plus the simulator reading our request | {outside:.1f} |")
+    for name, v in ours:
+        print(f"| {name} | {v:.1f} |")
 
 
 def main():
@@ -122,7 +161,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cycles", type=int, default=300, help="fill cycles per run (2 fills each)")
     ap.add_argument("--only", choices=["plain", "tls"])
+    ap.add_argument("--spin-sweep", action="store_true",
+                    help="also the one-thread mode with other spin bounds")
     a = ap.parse_args()
+    if a.spin_sweep:
+        CONFIGS[4:4] = SPIN_SWEEP
     if a.rounds < 1 or a.cycles < 1:
         fail("--rounds and --cycles must be at least 1")
     sim = os.path.join(a.bin, "scalper-sim")

@@ -521,14 +521,18 @@ void TradingCore::run_one_thread() {
   engine_->open(*loop);
   IdleCounter idle(cfg.engine_loop);
   std::int64_t now_ms = net::monotonic_ms();
+  bool busy = true;
   while (!shared_->stop.load(std::memory_order_relaxed)) {
     feed_->tick(now_ms);
-    const bool park = idle.after(engine_->work(now_ms)) && engine_->prepare_to_park();
+    busy |= engine_->work(now_ms);
+    const bool park = idle.after(busy) && engine_->prepare_to_park();
     const std::int64_t deadline = std::min(feed_->next_deadline_ms(), engine_->next_deadline_ms());
-    (void)loop->poll_once(park ? wait_until(deadline, now_ms) : 0);
+    const int completions = loop->poll_once(park ? wait_until(deadline, now_ms) : 0);
     if (park) engine_->unpark();
     now_ms = net::monotonic_ms();
-    (void)engine_->work(now_ms);  // the batch the poll decoded, at once
+    // The batch the poll decoded, stepped at once. Traffic of any kind counts as activity:
+    // the spin bound runs from the last of it.
+    busy = engine_->work(now_ms) || completions > 0;
   }
   engine_->close(*loop);
   feed_->close(*loop);
