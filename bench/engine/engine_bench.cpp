@@ -7,6 +7,9 @@
 //   5 fill/accept pairs, 2 sell-price updates (each with its cancel confirmation and the
 //   re-placement's acceptance) and a stop, its cancel confirmation, a start and its acceptance:
 //   20 steps when every update re-places.
+// BM_MarketTrade/bots:N  N bots, each with one accepted live buy; one iteration steps a public
+//   trade of their ticker that goes through none of their prices (the common case): the engine
+//   checks it against every order the exchange has (lost-report detection), and does nothing.
 //
 // Items are engine steps. Counters: ns_per_step (wall time per step) and allocs_per_op (heap
 // allocations per step in the timed loop; the engine's target is 0). Bot creation, venue
@@ -185,6 +188,18 @@ class Desk {
     return accept(b, ids_.take());
   }
 
+  // A public trade of the bots' ticker at `price`: it must arm exactly `timers` venue timers
+  // (one trade check when it goes through an order's price, none otherwise) and place nothing.
+  const char* trade(Event& ev, std::size_t timers) noexcept {
+    f_.stamp(ev);
+    if (!step(ev)) return "step(MarketTrade) refused";
+    if (places_ != 0 || cancels_ != 0 || query_.has_value())
+      return "a trade asked for exchange work";
+    if (timers_ != timers) return "a trade armed an unexpected number of timers";
+    return nullptr;
+  }
+  [[nodiscard]] const BotParams& params() const noexcept { return params_; }
+
   // Cross-checks the engine's records against the book (setup only, not timed).
   const char* check_book(const BotBook& b) const noexcept {
     const BotRecord* bot = engine_.find_bot(b.bot);
@@ -249,8 +264,10 @@ class Desk {
     ++steps_;
     places_ = 0;
     cancels_ = 0;
+    timers_ = 0;
     query_.reset();
     for (const Action& a : out_.actions()) {
+      if (std::holds_alternative<ArmTimer>(a)) ++timers_;
       if (const auto* p = std::get_if<PlaceOrder>(&a)) {
         place_ = *p;
         ++places_;
@@ -280,6 +297,7 @@ class Desk {
   std::optional<QueryOrders> query_;
   std::uint32_t places_ = 0;
   std::uint32_t cancels_ = 0;
+  std::uint32_t timers_ = 0;
 };
 
 // Wall time of a timed loop, less the stretches spent refilling exchange ids with the
@@ -398,8 +416,36 @@ void BM_CommandMix(benchmark::State& state) {
   report_counters(state, desk.steps() - steps_before, allocations.count(), elapsed_ns);
 }
 
+void BM_MarketTrade(benchmark::State& state) {
+  const auto bots = static_cast<std::uint32_t>(state.range(0));
+  Desk desk(bots);
+  if (const char* why = desk.open()) return fail(state, why);
+  const BotParams& p = desk.params();  // every bot rests a buy at p.buy_price
+  Event between;
+  between.body = MarketTrade{p.ticker, p.buy_price + Decimal::from_units(1), 0, p.venue, {}};
+  Event through;
+  through.body = MarketTrade{p.ticker, p.buy_price, 0, p.venue, {}};
+  // The check before timing: a trade above every buy arms nothing; one at their price arms
+  // one trade check (for all of them); then the timed trades between arm nothing either.
+  if (const char* why = desk.trade(between, 0)) return fail(state, why);
+  if (const char* why = desk.trade(through, 1)) return fail(state, why);
+
+  const std::uint64_t steps_before = desk.steps();
+  const testing::AllocationScope allocations;
+  LoopTimer timer;
+  for (auto _ : state) {
+    if (const char* why = desk.trade(between, 0)) {
+      fail(state, why);
+      break;
+    }
+  }
+  const double elapsed_ns = timer.elapsed_ns();
+  report_counters(state, desk.steps() - steps_before, allocations.count(), elapsed_ns);
+}
+
 BENCHMARK(BM_FillToOpposite)->ArgName("bots")->Arg(1)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_CommandMix)->ArgName("bots")->Arg(1)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_MarketTrade)->ArgName("bots")->Arg(1)->Arg(1000)->Arg(10000);
 
 void print_help() {
   std::fputs(

@@ -768,8 +768,8 @@ class World {
     s << "\ncounters: steps " << c.steps << " duplicate " << c.duplicate_updates << " unknown "
       << c.unknown_orders << " early " << c.early_updates << " stale_timers " << c.stale_timers
       << " stale_outcomes " << c.stale_outcomes << "\nlost reports " << lost_reports_
-      << ": trade checks " << c.trade_checks << " silence checks " << c.silence_checks
-      << " sweeps " << c.sweeps << " fills recovered " << c.fills_recovered << '\n';
+      << ": trade checks " << c.trade_checks << " silence checks " << c.silence_checks << " sweeps "
+      << c.sweeps << " fills recovered " << c.fills_recovered << '\n';
     const bool list_orders = env("SCALPER_PROPERTY_STATS_ORDERS").has_value();
     std::uint32_t by_status[3] = {};
     std::uint32_t working = 0;

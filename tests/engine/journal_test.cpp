@@ -510,8 +510,7 @@ TEST(JournalPayload, RefusesNonZeroPaddingAndReservedBytes) {
   EXPECT_EQ(decode_with_payload_byte(ev[17], offsetof(TimerFired, venue), 7), Status::BadPayload);
   EXPECT_EQ(decode_with_payload_byte(ev[18], offsetof(MarketTrade, pad_) + 6, 1),
             Status::BadPayload);
-  EXPECT_EQ(decode_with_payload_byte(ev[19], offsetof(StreamSilent, pad_), 1),
-            Status::BadPayload);
+  EXPECT_EQ(decode_with_payload_byte(ev[19], offsetof(StreamSilent, pad_), 1), Status::BadPayload);
   EXPECT_EQ(
       decode_with_payload_byte(ev[0], offsetof(CreateBot, params) + offsetof(BotParams, pad_), 1),
       Status::BadPayload);

@@ -209,5 +209,37 @@ TEST_F(LostReports, ARecoveredFillIsAppliedOnceWhenItsLateReportFollows) {
   EXPECT_EQ(h_.bot(bot_).position, dec("0.01"));
 }
 
+// A trade between the highest resting buy and the lowest resting sell of its ticker goes
+// through nothing and is dismissed without a scan; when the order holding a bound leaves, the
+// bound is recomputed from the orders still resting.
+TEST_F(LostReports, TheBandOfRestingPricesFollowsOrdersComingAndGoing) {
+  const BotId other =
+      h_.create_bot(EventFactory::params("ETH/USDT", Side::Buy, "0.01", "3390", "3420"));
+  const OrderId other_buy = h_.live_order(other);
+  h_.step(h_.events().trade("ETH/USDT", "3395"));  // through our 3400 buy only
+  const auto first = all_of<ArmTimer>(h_.last());
+  ASSERT_EQ(first.size(), 1u);
+  h_.send(buy_filled());  // that buy fills and leaves the band; its sell goes out at 3410
+  const auto sells = all_of<PlaceOrder>(h_.last());
+  ASSERT_EQ(sells.size(), 1u);
+  h_.accept(sells[0].order);
+  h_.events().advance(250 * kMs);
+  h_.step(h_.events().venue_timer(first[0].generation, TimerKind::TradeCheck));
+  EXPECT_TRUE(all_of<QueryOrders>(h_.last()).empty()) << "the fill's report answered it";
+  // Resting now: a buy at 3390 and sells at 3410 and 3420.
+  h_.step(h_.events().trade("ETH/USDT", "3395"));
+  EXPECT_TRUE(all_of<ArmTimer>(h_.last()).empty()) << "inside the recomputed band";
+  h_.step(h_.events().trade("ETH/USDT", "3390"));
+  ASSERT_EQ(all_of<ArmTimer>(h_.last()).size(), 1u) << "at the highest buy left, the other bot's";
+  h_.events().advance(250 * kMs);
+  h_.step(h_.events().venue_timer(first[0].generation + 1, TimerKind::TradeCheck));
+  const auto q = all_of<QueryOrders>(h_.last());
+  ASSERT_EQ(q.size(), 1u);
+  const auto answer_actions = answer(q[0], {h_.report(other_buy, ExchangeStatus::Filled, "0.01")});
+  const auto fills = all_of<FillApplied>(answer_actions);
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_EQ(fills[0].order, other_buy);
+}
+
 }  // namespace
 }  // namespace scalper::testing

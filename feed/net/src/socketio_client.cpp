@@ -102,8 +102,8 @@ void SocketIoClient::on_ws_open() {
 void SocketIoClient::on_ws_message(Opcode op, std::span<const std::uint8_t> payload) {
   if (op != Opcode::Text) return fail("a binary frame (this client takes text packets only)");
   last_frame_ms_ = now();
-  handle_eio_step(session_.on_frame(
-      {reinterpret_cast<const char*>(payload.data()), payload.size()}, last_frame_ms_));
+  handle_eio_step(session_.on_frame({reinterpret_cast<const char*>(payload.data()), payload.size()},
+                                    last_frame_ms_));
 }
 
 void SocketIoClient::on_ws_closed(const WsClose& close) {

@@ -294,7 +294,6 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
     return true;
   }
 
-
  private:
   // The wake eventfd was read (a producer woke us), or the read ended otherwise.
   void on_recv(int result) override {
@@ -340,9 +339,10 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
               // The engine watches trades for fills the stream lost (a trade through a
               // live order's price with no report following it).
               ++stats_.trades;
-              step(MarketTrade{body.symbol, body.price, body.exchange_ts_ms,
-                               Venue::CoinDcxFutures, {}},
-                   0);
+              step(
+                  MarketTrade{
+                      body.symbol, body.price, body.exchange_ts_ms, Venue::CoinDcxFutures, {}},
+                  0);
             }
             if (shared_.config.on_market) shared_.config.on_market(fe);
           }

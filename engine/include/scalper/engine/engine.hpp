@@ -57,9 +57,9 @@ struct EngineCounters {
   std::uint64_t stale_timers = 0;
   std::uint64_t stale_outcomes = 0;  // REST outcomes for orders already settled
   // Listings asked for to find lost reports, by what prompted them, and what they found.
-  std::uint64_t trade_checks = 0;    // a trade went through a live order's price, no report
-  std::uint64_t silence_checks = 0;  // the stream was silent too long with orders live
-  std::uint64_t sweeps = 0;          // the periodic sweep
+  std::uint64_t trade_checks = 0;     // a trade went through a live order's price, no report
+  std::uint64_t silence_checks = 0;   // the stream was silent too long with orders live
+  std::uint64_t sweeps = 0;           // the periodic sweep
   std::uint64_t fills_recovered = 0;  // fill increments first seen in a listing, not the stream
 };
 

@@ -205,11 +205,11 @@ struct TimerFired {
 
 // ---- the envelope ----------------------------------------------------------------------
 
-using EventBody = std::variant<CreateBot, UpdateBot, StartBot, StopBot, ToggleBot, DeleteBot,
-                               StopAll, OrderAccepted, OrderRejected, OrderOutcomeUnknown,
-                               CancelFailed, OrderUpdate, StreamConnected, StreamDisconnected,
-                               ReconcileBegin, ReconcileOrder, ReconcileEnd, TimerFired,
-                               MarketTrade, StreamSilent>;
+using EventBody =
+    std::variant<CreateBot, UpdateBot, StartBot, StopBot, ToggleBot, DeleteBot, StopAll,
+                 OrderAccepted, OrderRejected, OrderOutcomeUnknown, CancelFailed, OrderUpdate,
+                 StreamConnected, StreamDisconnected, ReconcileBegin, ReconcileOrder, ReconcileEnd,
+                 TimerFired, MarketTrade, StreamSilent>;
 
 // Stable on-disk numbers of the alternatives: the journal stores these, so an alternative is
 // only ever appended, never reordered.

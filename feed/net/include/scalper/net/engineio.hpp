@@ -100,12 +100,12 @@ enum class EioState : std::uint8_t {
 // Why a session ended.
 enum class EioCloseReason : std::uint8_t {
   None,
-  ServerClose,     // Engine.IO "1"
-  Kicked,          // Socket.IO "41": the server disconnected us (CoinDCX: bad auth)
-  ConnectRefused,  // Socket.IO "44"
-  PingTimeout,     // the heartbeat stopped
+  ServerClose,       // Engine.IO "1"
+  Kicked,            // Socket.IO "41": the server disconnected us (CoinDCX: bad auth)
+  ConnectRefused,    // Socket.IO "44"
+  PingTimeout,       // the heartbeat stopped
   HandshakeTimeout,  // no open packet, or no namespace connect, within the handshake bound
-  ProtocolError,   // a frame that is not Engine.IO/Socket.IO, or out of order
+  ProtocolError,     // a frame that is not Engine.IO/Socket.IO, or out of order
 };
 
 [[nodiscard]] std::string_view to_string(EioCloseReason r) noexcept;
@@ -153,9 +153,9 @@ class EioSession {
   // Until the open packet says otherwise: the values CoinDCX announces (25 s / 20 s).
   std::int64_t ping_interval_ms_ = 25'000;
   std::int64_t ping_timeout_ms_ = 20'000;
-  std::int64_t last_server_ping_ms_;  // EIO4: when the server last pinged (or the open)
-  std::int64_t next_ping_ms_ = 0;     // EIO3: when we ping next
-  std::int64_t pong_due_ms_ = 0;      // EIO3: 0 while no ping of ours is outstanding
+  std::int64_t last_server_ping_ms_;    // EIO4: when the server last pinged (or the open)
+  std::int64_t next_ping_ms_ = 0;       // EIO3: when we ping next
+  std::int64_t pong_due_ms_ = 0;        // EIO3: 0 while no ping of ours is outstanding
   std::int64_t handshake_deadline_ms_;  // not Connected by then: the connection is dead
 };
 

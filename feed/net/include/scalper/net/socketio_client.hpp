@@ -48,12 +48,12 @@ struct SocketIoClientConfig {
   std::string path = "/socket.io/";
   std::int64_t backoff_initial_ms = 100;
   std::int64_t backoff_max_ms = 30'000;
-  std::uint64_t seed = 1;                    // back-off jitter
-  std::size_t buffer_bytes = 1 << 20;        // receive and send buffers, each (frames must fit)
+  std::uint64_t seed = 1;              // back-off jitter
+  std::size_t buffer_bytes = 1 << 20;  // receive and send buffers, each (frames must fit)
   // Each of the two handshakes must finish within this: TCP connect + TLS + WebSocket
   // upgrade; then the Engine.IO open packet + the namespace connect.
   std::int64_t connect_timeout_ms = 10'000;
-  std::int64_t (*clock_ms)() = nullptr;      // monotonic ms; nullptr: steady_clock
+  std::int64_t (*clock_ms)() = nullptr;  // monotonic ms; nullptr: steady_clock
 };
 
 enum class SioClientState : std::uint8_t {

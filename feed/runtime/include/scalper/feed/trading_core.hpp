@@ -71,8 +71,8 @@ struct TradingCoreConfig {
   EngineConfig engine;
   net::LoopConfig feed_loop;    // two-thread mode's feed thread
   net::LoopConfig engine_loop;  // the engine thread's, or in one-thread mode the one thread's
-  int feed_cpu = -1;  // pin the feed thread to this CPU (-1: leave it to the scheduler)
-  int engine_cpu = -1;  // the engine thread's, or the one thread's
+  int feed_cpu = -1;            // pin the feed thread to this CPU (-1: leave it to the scheduler)
+  int engine_cpu = -1;          // the engine thread's, or the one thread's
   std::size_t feed_queue_capacity = 1 << 16;
   std::size_t command_queue_capacity = 1 << 12;
   std::size_t tick_to_order_samples = 1 << 20;
