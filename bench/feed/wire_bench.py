@@ -90,11 +90,10 @@ def run_once(harness, port, tls_dir, flags, cycles):
     # The client's CPU time per fill it answered (start-up included): what spinning costs.
     row = {"p50": pair["p50"], "p90": pair["p90"], "p99": pair["p99"],
            "cpu_us_per_fill": cpu_s * 1e6 / pair["count"]}
-    for key, label in (("decode_queue", "  decode + queue hop"), ("engine", "  engine + gateway"),
-                       ("submit", "the kernel call that submits it (apart)")):
-        m2 = re.search(re.escape(label) + r": \d+ samples, p50 ([\d.]+) us", out.stdout)
+    for stage in range(1, 6):
+        m2 = re.search(rf"^  stage {stage}, [^:]+: \d+ samples, p50 ([\d.]+) us", out.stdout, re.M)
         if m2:
-            row[key] = float(m2.group(1))
+            row[f"stage{stage}"] = float(m2.group(1))
     t = re.search(r"^tick-to-order: \d+ samples, p50 ([\d.]+) us, p99 ([\d.]+) us, "
                   r"p99\.9 ([\d.]+) us", out.stdout, re.M)
     if t:
@@ -137,21 +136,24 @@ def table(title, results, rounds):
 
 
 def breakdown(runs):
-    """Where the default configuration's wire-to-wire time goes (medians; they need not add
-    up exactly, as medians of parts are not parts of the median)."""
-    total = median_of(runs, "p50")
-    ours = [("decode, queue hop, engine noticing it", median_of(runs, "decode_queue")),
-            ("engine step, request written, signed, queued", median_of(runs, "engine")),
-            ("the kernel call that submits the request", median_of(runs, "submit"))]
-    if total is None or any(v is None for _, v in ours):
+    """Where the default configuration's wire-to-wire time goes, stage by stage, on the one
+    clock the simulator and the harness share (medians of parts, so they need not add up)."""
+    stages = [("the simulator wrote the fill frame → our thread begins decoding it (the kernel "
+               "delivering it, the thread waking)", "stage1"),
+              ("decode (TLS, WebSocket, Engine.IO, JSON), queue hop, engine picks it up",
+               "stage2"),
+              ("engine step, request written, signed (and encrypted), queued on the socket",
+               "stage3"),
+              ("the kernel call that submits it (on loopback it runs the receiver's TCP inline)",
+               "stage4"),
+              ("our submit returned → the simulator has read the request", "stage5")]
+    values = [(name, median_of(runs, key)) for name, key in stages]
+    if any(v is None for _, v in values):
         return
-    outside = total - sum(v for _, v in ours)
-    print(f"\nwhere the default configuration's p50 of {total:.1f} µs goes:")
+    print(f"\nwhere the default configuration's p50 of {median_of(runs, 'p50'):.1f} µs goes:")
     print("| stage | p50 µs |")
     print("|---|---:|")
-    print(f"| the simulator writes the fill frame → our thread runs with its bytes (kernel, "
-          f"wake-up), plus the simulator reading our request | {outside:.1f} |")
-    for name, v in ours:
+    for name, v in values:
         print(f"| {name} | {v:.1f} |")
 
 

@@ -282,6 +282,60 @@ void print_latency(std::string_view what, std::vector<std::int64_t> ns) {
 }
 
 // Counts what the engine did, for the driver thread to wait on.
+// The integers of the simulator's raw latency samples (GET /sim/latency/samples, one pair:
+// {"unit":"ns","pairs":{"B-ETH_USDT":[[written,received],...]}}), as (written, received).
+std::vector<std::pair<std::int64_t, std::int64_t>> parse_raw_latency(std::string_view json) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  const std::size_t at = json.find("[[");
+  if (at == std::string_view::npos) return out;
+  std::vector<std::int64_t> numbers;
+  for (std::size_t i = at; i < json.size() && json[i] != '}';) {
+    if (json[i] < '0' || json[i] > '9') {
+      ++i;
+      continue;
+    }
+    std::int64_t v = 0;
+    while (i < json.size() && json[i] >= '0' && json[i] <= '9') v = v * 10 + (json[i++] - '0');
+    numbers.push_back(v);
+  }
+  for (std::size_t i = 0; i + 1 < numbers.size(); i += 2) {
+    out.emplace_back(numbers[i], numbers[i + 1]);
+  }
+  return out;
+}
+
+// Where each sampled fill's wire-to-wire time went, stage by stage, on one clock: our samples
+// carry when decoding began, the simulator's when it wrote the fill frame and when it read
+// the next create. A sample is matched to the first create the simulator read after our
+// submit returned (within 10 ms), whose fill frame must have been written before that.
+// Unmatched samples are counted (the simulator pairs a fill with the next create of its
+// pair, whoever sent it). The simulator stamps "written" when its write call has returned,
+// which can be after we began decoding: stage 1 is then counted as 0.
+void print_stages(const std::vector<feed::TickToOrderSample>& samples,
+                  std::vector<std::pair<std::int64_t, std::int64_t>> raw) {
+  std::sort(raw.begin(), raw.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::vector<std::int64_t> wake, decode, engine, submit, after;
+  for (const auto& s : samples) {
+    const std::int64_t submitted = s.seen_at + s.total + s.submit;
+    const auto it = std::lower_bound(raw.begin(), raw.end(), submitted,
+                                     [](const std::pair<std::int64_t, std::int64_t>& p,
+                                        std::int64_t t) { return p.second < t; });
+    if (it == raw.end() || it->second - submitted > 10'000'000 || it->first > submitted) continue;
+    wake.push_back(std::max<std::int64_t>(s.seen_at - it->first, 0));
+    decode.push_back(s.queue);
+    engine.push_back(s.engine);
+    submit.push_back(s.submit);
+    after.push_back(it->second - submitted);
+  }
+  std::printf("stages, matched %zu of %zu samples:\n", wake.size(), samples.size());
+  print_latency("  stage 1, the simulator wrote the fill frame -> our thread decodes it", wake);
+  print_latency("  stage 2, decode, queue hop, engine picks it up", decode);
+  print_latency("  stage 3, engine step, request written, signed, queued", engine);
+  print_latency("  stage 4, the kernel call that submits the request", submit);
+  print_latency("  stage 5, our submit returned -> the simulator read the request", after);
+}
+
 struct Progress {
   std::atomic<std::uint64_t> fills{0};
   std::atomic<std::uint64_t> accepted{0};  // orders that became Open (exchange id known)
@@ -440,6 +494,9 @@ int run_core(const Options& o) {
   }
   if (const auto lat = control.call("GET", "/sim/latency")) {
     std::printf("simulator wire-to-wire (GET /sim/latency): %s\n", lat->second.c_str());
+  }
+  if (const auto raw = control.call("GET", "/sim/latency/samples")) {
+    print_stages(samples, parse_raw_latency(raw->second));
   }
   return status;
 }

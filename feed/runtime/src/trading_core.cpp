@@ -392,7 +392,7 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
             net::monotonic_ns();    // the request's bytes are in the send buffer
         (void)loop_->poll_once(0);  // hands them to the kernel
         record_sample({ready - seen_ns, dequeued_ns_ - seen_ns, ready - dequeued_ns_,
-                       net::monotonic_ns() - ready});
+                       net::monotonic_ns() - ready, seen_ns});
       } else {
         // Held by the rate limit or waiting for a connection: it goes out later, and its
         // latency is then the limit's, not this path's. Counted, not sampled.

@@ -106,6 +106,16 @@ def test_latency_histogram(binary):
             check(eth["p50"] > 0 and eth["min"] <= eth["p50"] <= eth["max"],
                   "its quantiles are ordered and positive", eth)
             check(lat["unit"] == "us" and len(eth["buckets"]) == 1, "unit and one bucket", lat)
+            raw = sim.control("GET", "/sim/latency/samples")
+            pairs = raw["pairs"].get("B-ETH_USDT")
+            check(raw["unit"] == "ns" and pairs is not None and len(pairs) == 1,
+                  "one raw sample", raw)
+            written, received = pairs[0]
+            check(0 < written < received and
+                  abs((received - written) / 1000 - eth["p50"]) <= eth["p50"] * 0.1 + 1,
+                  "written before received, the histogram's one sample", raw)
+            lat_ns = time.monotonic_ns()
+            check(received <= lat_ns, "on this machine's monotonic clock", (received, lat_ns))
         finally:
             c.close()
 

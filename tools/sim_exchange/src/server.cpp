@@ -132,6 +132,12 @@ class SimServer::Impl {
   // Wire-to-wire latency: fill frame written → next create-order received, per pair.
   std::map<std::string, std::int64_t, std::less<>> fill_written_ns_;
   std::map<std::string, bench::LogLinearHistogram, std::less<>> latency_;
+  // The same pairs raw (fill frame written, create received; steady clock ns, the clock a
+  // client on this machine reads too), the newest kRawLatencySamples per pair: a client can
+  // match them against its own timestamps to split the wire-to-wire time into stages.
+  static constexpr std::size_t kRawLatencySamples = 20'000;
+  std::map<std::string, std::deque<std::pair<std::int64_t, std::int64_t>>, std::less<>>
+      latency_raw_;
 
   bool stalled() const {
     if (stream_faults_.stalled_until_ns == -1) return true;
@@ -241,7 +247,11 @@ class SimServer::Impl {
     if (it == fill_written_ns_.end()) return;
     const std::int64_t delta = received_ns - it->second;
     fill_written_ns_.erase(it);
-    if (delta >= 0) latency_[pair].record(static_cast<std::uint64_t>(delta));
+    if (delta < 0) return;
+    latency_[pair].record(static_cast<std::uint64_t>(delta));
+    auto& raw = latency_raw_[pair];
+    if (raw.size() == kRawLatencySamples) raw.pop_front();
+    raw.emplace_back(received_ns - delta, received_ns);
   }
 
   // ---- walk -------------------------------------------------------------------------------
@@ -319,6 +329,7 @@ class SimServer::Impl {
   HttpReply handle_control(std::string_view method, std::string_view path, std::string_view body);
   std::string apply_fault(std::string_view kind, std::int64_t value, std::string_view mode);
   std::string latency_json() const;
+  std::string latency_samples_json() const;
   std::string state_json() const;
 };
 
@@ -731,6 +742,20 @@ std::string SimServer::Impl::apply_fault(std::string_view kind, std::int64_t val
   return {};
 }
 
+std::string SimServer::Impl::latency_samples_json() const {
+  JsonWriter w;
+  w.begin_object().key("unit").string("ns").key("pairs").begin_object();
+  for (const auto& [pair, raw] : latency_raw_) {
+    w.key(pair).begin_array();
+    for (const auto& [written, received] : raw) {
+      w.begin_array().integer(written).integer(received).end_array();
+    }
+    w.end_array();
+  }
+  w.end_object().end_object();
+  return w.take();
+}
+
 std::string SimServer::Impl::latency_json() const {
   JsonWriter w;
   w.begin_object().key("unit").string("us").key("pairs").begin_object();
@@ -828,6 +853,7 @@ HttpReply SimServer::Impl::handle_control(std::string_view method, std::string_v
   const bool post = method == "POST";
   if (get && path == "/sim/state") return ok(state_json());
   if (get && path == "/sim/latency") return ok(latency_json());
+  if (get && path == "/sim/latency/samples") return ok(latency_samples_json());
   if (get && path == "/sim/orders") {
     JsonWriter w;
     w.begin_array();
@@ -992,6 +1018,7 @@ HttpReply SimServer::Impl::handle_control(std::string_view method, std::string_v
     held_.reset();
     delayed_.clear();
     latency_.clear();
+    latency_raw_.clear();
     fill_written_ns_.clear();
     return ok();
   }

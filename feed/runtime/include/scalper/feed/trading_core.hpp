@@ -92,10 +92,12 @@ struct TradingCoreConfig {
 // loopback it runs the receiver's side of TCP inline (tens of us on a small VM) and is the
 // same for any client, so it belongs to the wire-to-wire comparison, not to this path.
 struct TickToOrderSample {
-  std::int64_t total = 0;   // the feed thread began decoding -> the request ready to submit
-  std::int64_t queue = 0;   // decode, the queue hop, and the engine thread noticing it
-  std::int64_t engine = 0;  // engine step, request written and signed, queued on the socket
-  std::int64_t submit = 0;  // the loop handing it to the kernel (io_uring_enter or send())
+  std::int64_t total = 0;    // the feed thread began decoding -> the request ready to submit
+  std::int64_t queue = 0;    // decode, the queue hop, and the engine thread noticing it
+  std::int64_t engine = 0;   // engine step, request written and signed, queued on the socket
+  std::int64_t submit = 0;   // the loop handing it to the kernel (io_uring_enter or send())
+  std::int64_t seen_at = 0;  // when decoding began, steady clock (CLOCK_MONOTONIC) ns: to
+                             // match against a peer's timestamps on the same machine
 };
 
 // Read after stop() (written by the engine thread only).
