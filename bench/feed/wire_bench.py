@@ -46,7 +46,12 @@ CONFIGS = [
 ]
 # --spin-sweep: the one-thread default with other spin bounds (empty polls before parking).
 SPIN_SWEEP = [(f"ours, one thread, --spin-polls {n}", ["--threads", "one", "--spin-polls", str(n)])
-              for n in (200, 20000, 200000)]
+              for n in (200, 20000, 200000)] + [
+    # How a parked thread waits: epoll_wait instead of io_uring_submit_and_wait_timeout.
+    ("ours, one thread, parked when each fill comes, epoll",
+     ["--threads", "one", "--spin-polls", "0", "--epoll"]),
+    ("ours, default flags, epoll", ["--epoll"]),
+]
 NULL_PREFIX = "null responder"
 # No rate limit in the way: the benchmark measures reaction, not pacing.
 RATE_LIMIT = "100000,6000000"
@@ -164,7 +169,7 @@ def main():
     ap.add_argument("--cycles", type=int, default=300, help="fill cycles per run (2 fills each)")
     ap.add_argument("--only", choices=["plain", "tls"])
     ap.add_argument("--spin-sweep", action="store_true",
-                    help="also the one-thread mode with other spin bounds")
+                    help="also other spin bounds, and epoll instead of io_uring for the wait")
     a = ap.parse_args()
     if a.spin_sweep:
         CONFIGS[4:4] = SPIN_SWEEP

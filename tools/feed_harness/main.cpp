@@ -53,6 +53,7 @@ Options:
                      simulator
   --feed-cpu N       pin the feed thread to CPU N (two-thread mode)
   --spin-polls N     empty polls before a spin-then-park thread parks (default 2000)
+  --epoll            the epoll loop instead of io_uring (how a parked thread waits)
   --engine-cpu N     pin the engine thread (or the one thread) to CPU N
   --null-responder   no engine: answer each fill frame with a canned create request, on one
                      thread (pinned by --engine-cpu; the floor for wire-to-wire here)
@@ -72,6 +73,7 @@ struct Options {
   bool busy_spin = false;
   bool engine_busy_spin = false;
   int spin_polls = 2000;
+  bool epoll = false;
   int feed_cpu = -1;
   int engine_cpu = -1;
   bool null_responder = false;
@@ -133,6 +135,8 @@ Options parse(int argc, char** argv) {
       o.engine_busy_spin = true;
     } else if (a == "--spin-polls") {
       o.spin_polls = parse_int(a, value(), 0, 100'000'000);
+    } else if (a == "--epoll") {
+      o.epoll = true;
     } else if (a == "--feed-cpu") {
       o.feed_cpu = parse_int(a, value(), 0, 1023);
     } else if (a == "--engine-cpu") {
@@ -400,6 +404,7 @@ int run_core(const Options& o) {
   cfg.engine_loop.idle = o.busy_spin || o.engine_busy_spin ? net::IdleStrategy::BusySpin
                                                            : net::IdleStrategy::SpinThenPark;
   cfg.feed_loop.spin_polls = cfg.engine_loop.spin_polls = static_cast<std::uint32_t>(o.spin_polls);
+  cfg.feed_loop.force_epoll = cfg.engine_loop.force_epoll = o.epoll;
   cfg.feed_cpu = o.feed_cpu;
   cfg.engine_cpu = o.engine_cpu;
   cfg.log = [](std::string_view line) {
@@ -516,6 +521,7 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
     lc.idle = o.busy_spin || o.engine_busy_spin ? net::IdleStrategy::BusySpin
                                                 : net::IdleStrategy::SpinThenPark;
     lc.spin_polls = static_cast<std::uint32_t>(o.spin_polls);
+    lc.force_epoll = o.epoll;
     loop_ = net::EventLoop::create(lc, warning);
     net::SocketIoClientConfig sc;
     sc.address = loopback(o.port);
