@@ -492,12 +492,12 @@ class WsConnection final : public StreamClient,
     }
     writing_ = true;
     ws_.text(true);
+    // Stamped as the write is handed to the stream, not when its completion runs: on
+    // loopback the client can be decoding the frame before this side's handler runs.
+    if (queue_.front().fill) srv_.note_fill_written(queue_.front().pair);
     ws_.async_write(asio::buffer(*queue_.front().frame),
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                       if (ec) return self->finish();
-                      if (self->queue_.front().fill) {
-                        self->srv_.note_fill_written(self->queue_.front().pair);
-                      }
                       self->queue_.pop_front();
                       self->write_next();
                     });
