@@ -126,10 +126,13 @@ struct VenueState {
   std::int64_t last_query_mono_ns = 0;
   std::int64_t last_answer_mono_ns = 0;
   // Venue timers: only the newest generation of each kind counts.
-  std::uint64_t trade_check_generation = 0;
-  std::uint64_t sweep_generation = 0;
-  bool trade_check_armed = false;
-  bool sweep_armed = false;
+  struct Timer {
+    std::uint64_t generation = 0;
+    bool armed = false;
+  };
+  Timer trade_check;
+  Timer sweep;
+  Timer& timer(TimerKind kind) noexcept { return kind == TimerKind::Sweep ? sweep : trade_check; }
 };
 
 // A listing unanswered for this long is taken as lost (the gateway retries a failed listing
@@ -448,13 +451,9 @@ struct Engine::State {
     t.kind = kind;
     t.venue = venue;
     t.deadline_mono_ns = ev->mono_ns + delay_ns;
-    if (kind == TimerKind::Sweep) {
-      t.generation = ++v.sweep_generation;
-      v.sweep_armed = true;
-    } else {
-      t.generation = ++v.trade_check_generation;
-      v.trade_check_armed = true;
-    }
+    VenueState::Timer& timer = v.timer(kind);
+    t.generation = ++timer.generation;
+    timer.armed = true;
   }
 
   // ============================================================================ orders ====
@@ -1502,7 +1501,7 @@ struct Engine::State {
     settle_unlisted(e.venue, e.request_id);
     if (e.request_id != v.connect_request || v.link != VenueLink::Reconciling) return;
     v.link = VenueLink::Live;
-    if (config.sweep_interval_ns > 0 && !v.sweep_armed) {
+    if (config.sweep_interval_ns > 0 && !v.sweep.armed) {
       arm_venue_timer(e.venue, TimerKind::Sweep, config.sweep_interval_ns);
     }
     ActivityLog& l = log(nullptr, LogLevel::Info, LogKind::Reconciled);
@@ -1616,7 +1615,7 @@ struct Engine::State {
       o.crossed_mono_ns = ev->mono_ns;
       marked = true;
     }
-    if (marked && !v.trade_check_armed) {
+    if (marked && !v.trade_check.armed) {
       arm_venue_timer(t.venue, TimerKind::TradeCheck, config.trade_check_ns);
     }
   }
@@ -1624,14 +1623,12 @@ struct Engine::State {
   // True when `t` is the venue's current timer of its kind, which it then disarms; a stale
   // one is counted and ignored.
   bool take_venue_timer(const TimerFired& t) {
-    VenueState& v = venue_state(t.venue);
-    const bool sweep = t.kind == TimerKind::Sweep;
-    bool& armed = sweep ? v.sweep_armed : v.trade_check_armed;
-    if (!armed || t.generation != (sweep ? v.sweep_generation : v.trade_check_generation)) {
+    VenueState::Timer& timer = venue_state(t.venue).timer(t.kind);
+    if (!timer.armed || t.generation != timer.generation) {
       ++counters.stale_timers;
       return false;
     }
-    armed = false;
+    timer.armed = false;
     return true;
   }
 
