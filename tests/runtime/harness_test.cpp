@@ -52,6 +52,11 @@ TEST_P(FeedHarnessMode, DrivesCyclesAndReportsTickToOrder) {
   const int count = number_after("\"count\":");
   EXPECT_GE(count, 1) << out;
   EXPECT_LE(count, 12) << out;
+  // The wire-to-wire split: samples matched to the simulator's raw pairs on one clock.
+  const int matched = number_after("stages, matched ");
+  EXPECT_GE(matched, 1) << out;
+  EXPECT_LE(matched, samples) << out;
+  EXPECT_NE(out.find("stage 5, our submit returned"), std::string::npos) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, FeedHarnessMode, ::testing::Values("one", "two"));

@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include <simdjson.h>
+
 #include <scalper/net/http_client.hpp>
 #include <scalper/net/socketio_client.hpp>
 
@@ -286,24 +288,30 @@ void print_latency(std::string_view what, std::vector<std::int64_t> ns) {
 }
 
 // Counts what the engine did, for the driver thread to wait on.
-// The integers of the simulator's raw latency samples (GET /sim/latency/samples, one pair:
-// {"unit":"ns","pairs":{"B-ETH_USDT":[[written,received],...]}}), as (written, received).
+// The simulator's raw latency samples of ETH/USDT (GET /sim/latency/samples:
+// {"unit":"ns","pairs":{"B-ETH_USDT":[[written,received],...]}}) as (written, received);
+// empty when the answer is not that shape.
 std::vector<std::pair<std::int64_t, std::int64_t>> parse_raw_latency(std::string_view json) {
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
-  const std::size_t at = json.find("[[");
-  if (at == std::string_view::npos) return out;
-  std::vector<std::int64_t> numbers;
-  for (std::size_t i = at; i < json.size() && json[i] != '}';) {
-    if (json[i] < '0' || json[i] > '9') {
-      ++i;
-      continue;
-    }
-    std::int64_t v = 0;
-    while (i < json.size() && json[i] >= '0' && json[i] <= '9') v = v * 10 + (json[i++] - '0');
-    numbers.push_back(v);
+  simdjson::ondemand::parser parser;
+  const simdjson::padded_string padded(json);
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::array pairs;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
+      doc["pairs"]["B-ETH_USDT"].get_array().get(pairs) != simdjson::SUCCESS) {
+    return {};
   }
-  for (std::size_t i = 0; i + 1 < numbers.size(); i += 2) {
-    out.emplace_back(numbers[i], numbers[i + 1]);
+  for (auto pair : pairs) {
+    std::int64_t v[2];
+    std::size_t n = 0;
+    simdjson::ondemand::array a;
+    if (pair.get_array().get(a) != simdjson::SUCCESS) return {};
+    for (auto x : a) {
+      if (n == 2 || x.get_int64().get(v[n]) != simdjson::SUCCESS) return {};
+      ++n;
+    }
+    if (n != 2) return {};
+    out.emplace_back(v[0], v[1]);
   }
   return out;
 }
