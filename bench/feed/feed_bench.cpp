@@ -58,13 +58,15 @@
 #include <scalper/net/event_loop.hpp>
 #include <scalper/net/stream.hpp>
 #include <scalper/net/tls.hpp>
-#include <scalper/sim/tls_cert.hpp>
+#include <scalper/tls/tls_cert.hpp>
 #include "alloc_counter.hpp"
 #include "checked_bench.hpp"
-#include "histogram.hpp"
+#include "scalper/timing/histogram.hpp"
 
 namespace scalper::bench {
 namespace {
+
+using timing::LogLinearHistogram;
 
 // A filled order as the simulator (and, by the documented shape, CoinDCX) sends it: the
 // envelope's data is JSON text inside a string, so every quote is escaped.
@@ -289,10 +291,10 @@ class EchoPeer {
  public:
   explicit EchoPeer(bool tls) : tls_(tls) {
     if (tls_) {
-      const sim::SelfSignedCert cert = sim::generate_self_signed_cert(1);
+      const tls::SelfSignedCert cert = tls::generate_self_signed_cert(1);
       dir_ = make_temp_dir();
       ca_file_ = dir_ + "/cert.pem";
-      (void)sim::write_cert_files(cert, dir_);
+      (void)tls::write_cert_files(cert, dir_);
       ctx_ = SSL_CTX_new(TLS_server_method());
       SSL_CTX_use_certificate_chain_file(ctx_, ca_file_.c_str());
       SSL_CTX_use_PrivateKey_file(ctx_, (dir_ + "/key.pem").c_str(), SSL_FILETYPE_PEM);

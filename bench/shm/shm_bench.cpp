@@ -76,14 +76,15 @@
 #define SCALPER_BENCH_RDTSC 0
 #endif
 
-#include "histogram.hpp"
 #include "scalper/shm/seqlock_slot.hpp"
 #include "scalper/shm/spsc_ring.hpp"
+#include "scalper/timing/histogram.hpp"
 
 namespace scalper::bench {
 namespace {
 
 using shm::kFalseSharing;
+using timing::LogLinearHistogram;
 
 bool g_check_failed = false;  // set with every SkipWithError: main() then exits 1
 

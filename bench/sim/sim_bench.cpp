@@ -27,8 +27,8 @@
 // Timing: the match ticks are timed one by one with std::chrono::steady_clock around the
 // set_price() call (UseManualTime), so the untimed re-placement and checks between ticks do not
 // count; counters tick_p50_us, tick_p99_us, tick_max_us come from a log-linear histogram of the
-// ticks (bench/common/histogram.hpp, last run), ticks_over_1ms counts the ticks of that run above
-// the requirement's bound, ns_per_fill divides the tick time by the fills.
+// ticks (scalper/timing/histogram.hpp, last run), ticks_over_1ms counts the ticks of that run
+// above the requirement's bound, ns_per_fill divides the tick time by the fills.
 // The stream benchmark is wall time (UseRealTime). allocs_per_tick / allocs_per_event are heap
 // allocations counted by scalper::alloc_counter in the timed region (for the stream, in both
 // threads: server and client).
@@ -65,12 +65,14 @@
 #include <vector>
 
 #include "alloc_counter.hpp"
-#include "histogram.hpp"
 #include "scalper/sim/market.hpp"
 #include "scalper/sim/server.hpp"
+#include "scalper/timing/histogram.hpp"
 
 namespace scalper::bench {
 namespace {
+
+using timing::LogLinearHistogram;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;

@@ -766,7 +766,7 @@ struct Engine::State {
     b.rec.leverage = p.leverage == 0 ? kDefaultLeverage : p.leverage;
     b.rec.infinite_loop = p.infinite_loop;
     b.rec.created_wall_ns = ev->wall_ns;
-    b.rec.status = BotStatus::Active;  // create means "create and start now" (seed §2.3)
+    b.rec.status = BotStatus::Active;  // create means "create and start now" (as the original)
     bot_index.insert(hash_key(b.rec.id.value), slot);
     ++bot_count;
     touch_bot(slot);
@@ -841,7 +841,8 @@ struct Engine::State {
       return command_result(u.cmd_id, u.bot, CommandStatus::Failed, "exchange not configured");
     }
     // Cancel, wait for the exchange to confirm, then re-place with the new values: the new
-    // order is never sent while the old one may still fill (seed §11.3 defect 9).
+    // order is never sent while the old one may still fill (the original could end with two
+    // live orders that way: decision 12 of docs/architecture.md §3).
     b.next_origin = OrderOrigin::Update;
     b.want_order = true;
     b.place_attempts = 0;
@@ -1218,7 +1219,7 @@ struct Engine::State {
     prefetch_for_next_order(bslot);
 
     Decimal filled = r.filled_qty;
-    // CoinDCX sends filled_quantity 0 on some final "filled" events (seed §4.5 quirk).
+    // CoinDCX sends filled_quantity 0 on some final "filled" events (docs/architecture.md §7.4).
     if (r.status == ExchangeStatus::Filled && filled.is_zero()) {
       filled = r.total_qty.is_positive() ? r.total_qty : o.rec.quantity;
     }

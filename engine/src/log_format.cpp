@@ -43,8 +43,9 @@ class Text {
 
 }  // namespace
 
-// The original's texts (seed §7.2) are kept to the letter: operators and their tooling read
-// them. Prices print in their shortest exact form ("$3900.0"), as the original's float repr did.
+// The original's texts (decision 9 of docs/architecture.md §3) are kept to the letter:
+// operators and their tooling read them. Prices print in their shortest exact form
+// ("$3900.0"), as the original's float repr did.
 std::size_t format_log(const ActivityLog& l, char* buf) noexcept {
   Text t(buf);
   switch (l.kind) {

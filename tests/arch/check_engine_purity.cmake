@@ -1,7 +1,7 @@
 # check_engine_purity.cmake — fails if a C++ file under the given directories includes an OS,
 # Boost, thread, clock, I/O or random-number header, or reads a clock with `::now(`.
 #
-# The engine is a pure step() function (ARCHITECTURE.md §2): time arrives in events, I/O and
+# The engine is a pure step() function (docs/architecture.md §2): time arrives in events, I/O and
 # threads live in the runtime, seeded randomness in tests. A grep is crude; it is also enough.
 #
 # Usage: cmake -P check_engine_purity.cmake -- <dir>...
@@ -89,7 +89,7 @@ if(violations)
   list(JOIN violations "\n  " listing)
   message(FATAL_ERROR
     "engine purity: ${violation_count} violation(s) in ${file_count} files:\n  ${listing}\n"
-    "The engine is std-only and pure (ARCHITECTURE.md §2): take time from the event, "
+    "The engine is std-only and pure (docs/architecture.md §2): take time from the event, "
     "and put threads, I/O, OS calls and randomness in the runtime or the tests.")
 endif()
 message(STATUS "engine purity: ${file_count} files clean")

@@ -19,7 +19,7 @@ namespace scalper::feed {
 namespace {
 
 using net::testing::Sim;
-using net::testing::steady_ms;
+using timing::mono_ms;
 using net::testing::TempDir;
 
 Decimal dec(std::string_view s) {
@@ -81,7 +81,7 @@ class OrderGatewayTest : public ::testing::Test {
     cfg.limits = limits;
     cfg.query_retry_ms = 50;
     gateway_ = std::make_unique<OrderGateway>(*loop_, cfg, events_);
-    gateway_->start(steady_ms());
+    gateway_->start(mono_ms());
   }
   void TearDown() override {
     if (!gateway_) return;
@@ -111,7 +111,7 @@ TEST_F(OrderGatewayTest, ACreateIsAcceptedWithTheExchangesId) {
   Sim sim({});
   make_gateway(sim.port());
   ASSERT_TRUE(ready());
-  ASSERT_TRUE(gateway_->place(order(7, "3400.5"), steady_ms()));
+  ASSERT_TRUE(gateway_->place(order(7, "3400.5"), mono_ms()));
   ASSERT_TRUE(run_until([&] { return events_.all.size() == 1; }));
   const auto accepted = events_.of<OrderAccepted>();
   ASSERT_EQ(accepted.size(), 1u) << "a signed create the simulator took";
@@ -123,7 +123,7 @@ TEST_F(OrderGatewayTest, ARefusalCarriesTheExchangesMessage) {
   Sim sim({});
   make_gateway(sim.port());
   ASSERT_TRUE(ready());
-  ASSERT_TRUE(gateway_->place(order(8, "3400.505"), steady_ms()));  // off the 0.01 tick
+  ASSERT_TRUE(gateway_->place(order(8, "3400.505"), mono_ms()));  // off the 0.01 tick
   ASSERT_TRUE(run_until([&] { return !events_.all.empty(); }));
   const auto rejected = events_.of<OrderRejected>();
   ASSERT_EQ(rejected.size(), 1u);
@@ -136,16 +136,16 @@ TEST_F(OrderGatewayTest, CancelsAreSilentWhenTheyWorkAndReportedWhenNot) {
   Sim sim({});
   make_gateway(sim.port());
   ASSERT_TRUE(ready());
-  ASSERT_TRUE(gateway_->place(order(1, "3400"), steady_ms()));
+  ASSERT_TRUE(gateway_->place(order(1, "3400"), mono_ms()));
   ASSERT_TRUE(run_until([&] { return !accepted_id(1).empty(); }));
   CancelOrder c;
   c.order = OrderId{1};
   ASSERT_TRUE(c.exchange_id.try_assign(accepted_id(1)));
-  ASSERT_TRUE(gateway_->cancel(c, steady_ms()));
+  ASSERT_TRUE(gateway_->cancel(c, mono_ms()));
   CancelOrder unknown;
   unknown.order = OrderId{2};
   ASSERT_TRUE(unknown.exchange_id.try_assign("00000000-0000-0000-0000-000000000000"));
-  ASSERT_TRUE(gateway_->cancel(unknown, steady_ms()));
+  ASSERT_TRUE(gateway_->cancel(unknown, mono_ms()));
   ASSERT_TRUE(run_until([&] { return events_.count<CancelFailed>() == 1; }));
   ASSERT_TRUE(run_until([&] {
     return gateway_->stats().sent == 3 && gateway_->queued() == 0 &&
@@ -162,16 +162,16 @@ TEST_F(OrderGatewayTest, AQueryHandsOverOpenAndRecentlyClosedOrdersAtOnce) {
   Sim sim({});
   make_gateway(sim.port());
   ASSERT_TRUE(ready());
-  ASSERT_TRUE(gateway_->place(order(1, "3400"), steady_ms()));
-  ASSERT_TRUE(gateway_->place(order(2, "3390"), steady_ms()));
+  ASSERT_TRUE(gateway_->place(order(1, "3400"), mono_ms()));
+  ASSERT_TRUE(gateway_->place(order(2, "3390"), mono_ms()));
   ASSERT_TRUE(run_until([&] { return events_.count<OrderAccepted>() == 2; }));
   CancelOrder c;
   c.order = OrderId{2};
   ASSERT_TRUE(c.exchange_id.try_assign(accepted_id(2)));
-  ASSERT_TRUE(gateway_->cancel(c, steady_ms()));
+  ASSERT_TRUE(gateway_->cancel(c, mono_ms()));
   QueryOrders q;
   q.request_id = 99;
-  ASSERT_TRUE(gateway_->query(q, steady_ms()));
+  ASSERT_TRUE(gateway_->query(q, mono_ms()));
   ASSERT_TRUE(run_until([&] { return events_.count<ReconcileEnd>() == 1; }));
   // Begin, the orders, End: nothing of it before every listing succeeded.
   std::size_t begin_at = 0;
@@ -198,13 +198,13 @@ TEST_F(OrderGatewayTest, AHungCreateIsAnUnknownOutcomeAndTheOrderIsFoundByListin
   make_gateway(sim.port(), nullptr, 300);
   ASSERT_TRUE(ready());
   ASSERT_EQ(sim.control("/sim/fault", R"({"kind":"hang_next_create"})"), 200);
-  ASSERT_TRUE(gateway_->place(order(5, "3401"), steady_ms()));
+  ASSERT_TRUE(gateway_->place(order(5, "3401"), mono_ms()));
   ASSERT_TRUE(run_until([&] { return !events_.all.empty(); }));
   ASSERT_EQ(events_.count<OrderOutcomeUnknown>(), 1u) << "a timeout is not a failure";
   EXPECT_EQ(events_.of<OrderOutcomeUnknown>()[0].order, OrderId{5});
   QueryOrders q;
   q.request_id = 1;
-  ASSERT_TRUE(gateway_->query(q, steady_ms()));
+  ASSERT_TRUE(gateway_->query(q, mono_ms()));
   ASSERT_TRUE(run_until([&] { return events_.count<ReconcileEnd>() == 1; }));
   const auto listed = events_.of<ReconcileOrder>();
   ASSERT_EQ(listed.size(), 1u) << "the hung create made the order live";
@@ -217,15 +217,15 @@ TEST_F(OrderGatewayTest, ServerErrorsAndRateLimitsAreUnknownOutcomes) {
   make_gateway(sim.port());
   ASSERT_TRUE(ready());
   ASSERT_EQ(sim.control("/sim/fault", R"({"kind":"http_5xx","count":1})"), 200);
-  ASSERT_TRUE(gateway_->place(order(1, "3400"), steady_ms()));
+  ASSERT_TRUE(gateway_->place(order(1, "3400"), mono_ms()));
   ASSERT_TRUE(run_until([&] { return events_.all.size() == 1; }));
   ASSERT_EQ(sim.control("/sim/fault", R"({"kind":"http_429","count":1})"), 200);
-  ASSERT_TRUE(gateway_->place(order(2, "3400"), steady_ms()));
+  ASSERT_TRUE(gateway_->place(order(2, "3400"), mono_ms()));
   ASSERT_TRUE(run_until([&] { return events_.all.size() == 2; }));
   EXPECT_EQ(events_.count<OrderOutcomeUnknown>(), 2u);
   EXPECT_EQ(gateway_->stats().rate_limited, 1u);
   // The 429 paused every request for its Retry-After; the next one still goes through.
-  ASSERT_TRUE(gateway_->place(order(3, "3400"), steady_ms()));
+  ASSERT_TRUE(gateway_->place(order(3, "3400"), mono_ms()));
   ASSERT_TRUE(run_until([&] { return events_.all.size() == 3; }));
   EXPECT_EQ(accepted_id(3).size(), 36u);
 }
@@ -235,7 +235,7 @@ TEST_F(OrderGatewayTest, ABurstIsPacedUnderTheExchangesLimit) {
   make_gateway(sim.port());
   ASSERT_TRUE(ready());
   for (std::uint64_t i = 0; i < 40; ++i) {
-    ASSERT_TRUE(gateway_->place(order(100 + i, "3300", Side::Buy), steady_ms()));
+    ASSERT_TRUE(gateway_->place(order(100 + i, "3300", Side::Buy), mono_ms()));
   }
   ASSERT_TRUE(run_until([&] { return events_.all.size() == 40; }, 20'000));
   EXPECT_EQ(events_.count<OrderAccepted>(), 40u);
@@ -251,7 +251,7 @@ TEST_F(OrderGatewayTest, WithoutAConnectionAnOrderIsRejectedAsNeverSent) {
   ::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(probe);
   make_gateway(ntohs(a.sin_port), nullptr, 2'000, /*queue_timeout_ms=*/300);
-  ASSERT_TRUE(gateway_->place(order(9, "3400"), steady_ms()));
+  ASSERT_TRUE(gateway_->place(order(9, "3400"), mono_ms()));
   ASSERT_TRUE(run_until([&] { return !events_.all.empty(); }));
   const auto rejected = events_.of<OrderRejected>();
   ASSERT_EQ(rejected.size(), 1u);
@@ -273,16 +273,16 @@ TEST_F(OrderGatewayTest, OverTlsWithoutAllocatingPerOrder) {
   make_gateway(sim.port(), &tls, 2'000, 5'000, fast);
   ASSERT_TRUE(ready());
   // Warm-up, then 50 creates and 50 cancels with their answers.
-  ASSERT_TRUE(gateway_->place(order(1, "3400"), steady_ms()));
+  ASSERT_TRUE(gateway_->place(order(1, "3400"), mono_ms()));
   ASSERT_TRUE(run_until([&] { return events_.all.size() == 1; }));
   ASSERT_EQ(accepted_id(1).size(), 36u);
   const scalper::testing::AllocationScope allocs;
   for (std::uint64_t i = 0; i < 50; ++i) {
     const std::size_t before = events_.all.size();
-    ASSERT_TRUE(gateway_->place(order(10 + i, "3400"), steady_ms()));
-    const std::int64_t end = steady_ms() + 5000;
-    while (events_.all.size() == before && steady_ms() < end) {
-      gateway_->tick(steady_ms());
+    ASSERT_TRUE(gateway_->place(order(10 + i, "3400"), mono_ms()));
+    const std::int64_t end = mono_ms() + 5000;
+    while (events_.all.size() == before && mono_ms() < end) {
+      gateway_->tick(mono_ms());
       (void)loop_->poll_once(1'000'000);
     }
     ASSERT_EQ(events_.all.size(), before + 1);
@@ -291,7 +291,7 @@ TEST_F(OrderGatewayTest, OverTlsWithoutAllocatingPerOrder) {
     CancelOrder c;
     c.order = a->order;
     c.exchange_id = a->exchange_id;
-    ASSERT_TRUE(gateway_->cancel(c, steady_ms()));
+    ASSERT_TRUE(gateway_->cancel(c, mono_ms()));
   }
   EXPECT_EQ(allocs.count(), 0u);
   EXPECT_EQ(events_.count<OrderAccepted>(), 51u);

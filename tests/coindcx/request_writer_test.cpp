@@ -1,4 +1,4 @@
-// CoinDcxRequestWriter and HmacSha256: the COMPUTED signing vectors of the wire-format notes,
+// CoinDcxRequestWriter and HmacSha256: the signing vectors of docs/architecture.md §7.2,
 // HMAC against OpenSSL's one-shot HMAC for keys of every length class, the exact body bytes
 // of each request (the bytes that are signed are the bytes that are sent), the head's headers,
 // bad inputs, and no allocation per request.

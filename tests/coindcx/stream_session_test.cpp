@@ -22,7 +22,7 @@ namespace scalper::feed {
 namespace {
 
 using net::testing::PeerProcess;
-using net::testing::steady_ms;
+using timing::mono_ms;
 
 std::atomic<std::int64_t> g_fake_ns{1'000'000'000};
 std::int64_t fake_clock_ns() { return g_fake_ns.load(); }
@@ -86,7 +86,7 @@ class StreamSessionTest : public ::testing::Test {
     c.backoff_initial_ms = 20;
     c.backoff_max_ms = 80;
     controller_client_ = std::make_unique<net::SocketIoClient>(*loop_, c, controller_);
-    controller_client_->start(steady_ms());
+    controller_client_->start(mono_ms());
   }
   void TearDown() override {
     if (session_) session_->stop();
@@ -115,7 +115,7 @@ class StreamSessionTest : public ::testing::Test {
     cfg.log = [this](std::string_view line) { log_.emplace_back(line); };
     cfg.clock_ns = fake_clock_ns;
     session_ = std::make_unique<CoinDcxStreamSession>(*loop_, cfg, sink_);
-    session_->start(steady_ms());
+    session_->start(mono_ms());
     ASSERT_TRUE(run_until([&] { return session_->connected() && controller_.connected > 0; }))
         << "both connections up";
   }

@@ -762,8 +762,9 @@ TEST(EngineStep, NoAllocationAfterWarmUp) {
 namespace scalper::testing {
 namespace {
 
-// The Telegram-worthy facts: the original's four (seed §8.3) and the ones it dropped or never
-// sent (started, updated, deleted, emergency stop, errors), plus ours (loop finished).
+// The Telegram-worthy facts (docs/architecture.md §3, decision 9): the original's four and the
+// ones it dropped or never sent (started, updated, deleted, emergency stop, errors), plus ours
+// (loop finished).
 TEST(BotNotifications, EveryKindIsSentByItsFlow) {
   EngineHarness h;
   std::set<NotifyKind> seen;

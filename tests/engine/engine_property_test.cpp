@@ -13,7 +13,7 @@
 // repeated or stale REST outcomes and timers).
 //
 // A checker that sees only each step's actions and the engine's public accessors (never its
-// internals) checks the invariants of engine.cpp's banner and ARCHITECTURE.md §3 after every
+// internals) checks the invariants of engine.cpp's banner and docs/architecture.md §3 after every
 // step; each failure message starts with the invariant's tag in brackets.
 //
 // Environment:
@@ -528,8 +528,8 @@ class Checker {
               describe(*o) + "\n    action: " + describe(orders_[open].last));
         }
       }
-      // Not in the brief's list; see the report. An ACTIVE bot on a live venue always has an
-      // order working, or a placement retry waiting for its timer.
+      // An invariant of our own, beyond those of docs/architecture.md §3: an ACTIVE bot on a
+      // live venue always has an order working, or a placement retry waiting for its timer.
       if (rec->status == BotStatus::Active && open == 0 && !b.retry_pending &&
           engine_.venue_link(rec->venue) == VenueLink::Live) {
         return fail("[active-works] " + describe(*rec) +

@@ -1,5 +1,6 @@
-// Every activity-log text, one row per LogKind: the original's (seed §7.2) to the letter, and
-// ours. A new LogKind fails the coverage check until it has a row here.
+// Every activity-log text, one row per LogKind: the original's (docs/architecture.md §3,
+// decision 9) to the letter, and ours. A new LogKind fails the coverage check until it has a
+// row here.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -30,7 +31,7 @@ void reason(ActivityLog& l) {
 }
 
 const Row kRows[] = {
-    // ---- the original's texts (seed §7.2) ----
+    // ---- the original's texts (docs/architecture.md §3, decision 9) ----
     {LogKind::CreatePlaced, buy_at_3900, "Bot started and buy order placed at $3900.0"},
     {LogKind::StartPlaced, sell_at_3950_5, "Bot started and SELL order placed at $3950.5"},
     {LogKind::StartConfigError, reason, "Failed to start bot: Insufficient margin"},

@@ -51,7 +51,7 @@ constexpr std::array<std::array<S, kExchangeStatusCount>, kOrderStatusCount> kEx
     // PartiallyFilled (0.004 of 0.01 filled)
     {S::PartiallyFilled, S::PartiallyFilled, S::PartiallyFilled, S::Filled, S::Cancelled,
      S::Cancelled, S::Rejected, S::PartiallyFilled},
-    // PendingCancel: a fill can still win the race with our cancel (seed §11.3 defect 9).
+    // PendingCancel: a fill can still win the race with our cancel (decision 12).
     {S::PendingCancel, S::PendingCancel, S::PendingCancel, S::Filled, S::Cancelled, S::Cancelled,
      S::Rejected, S::PendingCancel},
     // Terminal states never change.

@@ -1,5 +1,6 @@
-// One named test per row of the original's bug table (seed §5) and per defect we fixed
-// (seed §11.3, ARCHITECTURE §3): each asserts the invariant the fix establishes.
+// One named test per bug the original's own notes named (BUG-001, BUG-002, RACE, the zero filled
+// quantity) and per defect of the original we fixed, as docs/architecture.md §3 lists them with
+// the decision that fixes each: each test asserts the invariant the fix establishes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -104,7 +105,8 @@ TEST(SeedRace, DeleteCancelEventRemovesTheBot) {
   EXPECT_TRUE(all_of<Notify>(h.last()).empty());
 }
 
-// FINAL_FIX_SUMMARY #3: a final "filled" with filled_quantity 0 is a full fill.
+// The zero filled quantity (docs/architecture.md §7.4): a final "filled" with filled_quantity 0
+// is a full fill.
 TEST(SeedQuirk, FilledWithZeroFilledQuantityIsAFullFill) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -151,7 +153,8 @@ TEST(SeedFillOnStoppedBot, LateFillAfterStopPlacesNothing) {
                           "Open position of 0.01 left on ETH/USDT"));
 }
 
-// 7.11: update re-places the opposite of the last fill's side, at the new price.
+// As the original's update did once fixed: re-place the opposite of the last fill's side, at the
+// new price.
 TEST(SeedUpdateSide, AfterBuyFillUpdatePlacesSellAtNewSellPrice) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -182,7 +185,7 @@ TEST(SeedUpdateSide, WithNoFillUpdatePlacesFirstSide) {
   EXPECT_EQ(places[0].price, dec("3970"));
 }
 
-// 7.7: delete cancels the exchange order first.
+// As the original's delete did: cancel the exchange order first.
 TEST(SeedDelete, DeleteCancelsThePendingOrder) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -194,7 +197,7 @@ TEST(SeedDelete, DeleteCancelsThePendingOrder) {
   EXPECT_EQ(cancels[0].reason, CancelReason::Delete);
 }
 
-// 7.5: stop cancels on the exchange.
+// As the original's stop did (its UI had once only toggled the status): cancel on the exchange.
 TEST(SeedStop, StopCancelsOnTheExchange) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -204,7 +207,7 @@ TEST(SeedStop, StopCancelsOnTheExchange) {
             EngineHarness::exchange_id_of(all_of<CancelOrder>(h.last())[0].order));
 }
 
-// §11.3 defect 2: start on an ACTIVE bot is a no-op, never a second order.
+// Decision 6: the original's start on an ACTIVE bot placed a second order; ours is a no-op.
 TEST(SeedStartTwice, StartOnActiveBotIsANoOp) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -215,7 +218,8 @@ TEST(SeedStartTwice, StartOnActiveBotIsANoOp) {
   EXPECT_EQ(r[0].status, CommandStatus::NoOp);
 }
 
-// §11.3 defect 3: emergency stop cancels every live order.
+// Decision 6: the original's emergency stop cancelled nothing on the exchange; ours cancels
+// every live order.
 TEST(SeedEmergencyStop, StopAllCancelsEveryLiveOrder) {
   EngineHarness h;
   const BotId a = h.create_bot(EventFactory::params("ETH/USDT"));
@@ -233,7 +237,8 @@ TEST(SeedEmergencyStop, StopAllCancelsEveryLiveOrder) {
   EXPECT_EQ(all_of<CommandResult>(h.last())[0].count, 2u);
 }
 
-// §11.3 defect 9: an update's cancelled order fills anyway: one live order, never two.
+// Decision 12: an update's cancelled order fills anyway (the original then had two live
+// orders): one live order, never two.
 TEST(SeedLateFill, FillAfterUpdateCancelLeavesOneLiveOrder) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -250,7 +255,8 @@ TEST(SeedLateFill, FillAfterUpdateCancelLeavesOneLiveOrder) {
   EXPECT_EQ(h.bot(bot).live_order, places[0].order);
 }
 
-// §11.3 defect 6: rejected orders move the bot to ERROR with an alert.
+// Decision 7: the original ignored "rejected", leaving the bot ACTIVE with no order; ours moves
+// it to ERROR with an alert.
 TEST(SeedRejected, StreamRejectionMovesBotToError) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -260,7 +266,8 @@ TEST(SeedRejected, StreamRejectionMovesBotToError) {
   EXPECT_EQ(all_of<Notify>(h.last())[0].kind, NotifyKind::BotError);
 }
 
-// §11.3 defect 7: a failed opposite placement is an error with an alert, not a silent stall.
+// Decision 8: a failed opposite placement left the original's bot ACTIVE and idle; ours is an
+// error with an alert, not a silent stall.
 TEST(SeedOppositeFailed, DefinitiveRejectionMovesBotToErrorWithAlert) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -273,7 +280,7 @@ TEST(SeedOppositeFailed, DefinitiveRejectionMovesBotToErrorWithAlert) {
   EXPECT_EQ(all_of<Notify>(h.last()).size(), 1u);
 }
 
-// §11.3 defect 8: sell > buy is re-checked on update.
+// Decision 10: the original checked sell > buy on create only; we re-check it on update.
 TEST(SeedUpdateValidation, UpdateRejectsSellNotAboveBuy) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -288,7 +295,8 @@ TEST(SeedUpdateValidation, UpdateRejectsSellNotAboveBuy) {
   EXPECT_TRUE(all_of<CancelOrder>(h.last()).empty());
 }
 
-// §11.3 defect 8: an update that changes no trading field keeps the live order.
+// Decision 10: the original's update cancelled and re-placed even when no trading field
+// changed; ours keeps the live order.
 TEST(SeedUpdateNoChurn, LoopToggleKeepsTheLiveOrder) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());
@@ -301,7 +309,8 @@ TEST(SeedUpdateNoChurn, LoopToggleKeepsTheLiveOrder) {
   EXPECT_FALSE(h.bot(bot).infinite_loop);
 }
 
-// §11.3 defect 10 is the codec's; §4.7: infinite_loop=false stops after one full cycle.
+// Decision 2: the original never read infinite_loop; false now stops after one full cycle.
+// (Its other stream defect, acting on only the first order of a batched event, is the codec's.)
 TEST(SeedInfiniteLoop, LoopOffStopsAfterOneCycle) {
   EngineHarness h;
   const BotId bot = h.create_bot(loop_params(false));
@@ -316,7 +325,8 @@ TEST(SeedInfiniteLoop, LoopOffStopsAfterOneCycle) {
                           "Cycle completed and infinite loop is off: bot stopped"));
 }
 
-// §4.6 / decision 4: PnL from the real fills, minus fees, counted when the exit fills.
+// Decision 4: PnL from the real fills, minus fees, counted when the exit fills (the original
+// used the next buy's limit price and no fees).
 TEST(SeedCyclePnl, BuyFirstCycleUsesRealFillsAndFees) {
   EngineHarness h;
   const BotId bot = h.create_bot(EventFactory::params());

@@ -125,7 +125,7 @@ TEST(SocketIo, RefusesMalformedPackets) {
 
 TEST(SocketIo, SplitsEventsIntoNameAndArguments) {
   SioEvent e;
-  // The CoinDCX envelope (wire-formats §A.6, fixtures/coindcx/ws_OBSERVED_envelope_shape.txt).
+  // The CoinDCX envelope, data as JSON text inside a string (docs/architecture.md §7.6).
   ASSERT_TRUE(split_sio_event(
       R"(["new-trade",{"event":"new-trade","data":"{\"T\":1,\"p\":\"0.3\"}"}])", e));
   EXPECT_EQ(e.name, "new-trade");

@@ -20,7 +20,7 @@ namespace scalper::net {
 namespace {
 
 using testing::Sim;
-using testing::steady_ms;
+using timing::mono_ms;
 using testing::TempDir;
 
 constexpr std::string_view kInstruments =
@@ -63,7 +63,7 @@ class HttpClientTest : public ::testing::Test {
     cfg.backoff_max_ms = 40;
     host_ = "localhost:" + std::to_string(port);
     client_ = std::make_unique<HttpClient>(*loop_, cfg, rec_);
-    client_->start(steady_ms());
+    client_->start(mono_ms());
   }
   void TearDown() override {
     if (!client_) return;
@@ -84,7 +84,7 @@ class HttpClientTest : public ::testing::Test {
     head.host = host_;
     head.keep_alive = keep_alive;
     const HttpWriteResult r = w.write(head, method == "GET" ? "" : "{}");
-    return r.ok() && client_->send(r.message, tag, timeout_ms, steady_ms());
+    return r.ok() && client_->send(r.message, tag, timeout_ms, mono_ms());
   }
   // Sends and waits for the outcome of one request.
   Outcome request(std::string_view method, std::string_view target, std::int64_t timeout_ms,
@@ -137,11 +137,11 @@ TEST_F(HttpClientTest, ARequestWithoutAnAnswerTimesOutAndTheConnectionIsReplaced
   make_client(sim.port());
   ASSERT_EQ(request("GET", kInstruments, 5000).status, 200);
   ASSERT_EQ(sim.control("/sim/fault", R"({"kind":"delay_rest","ms":1500})"), 200);
-  const std::int64_t t0 = steady_ms();
+  const std::int64_t t0 = mono_ms();
   const Outcome late = request("GET", kInstruments, 100);
   EXPECT_EQ(late.status, 0);
   EXPECT_EQ(late.failure, HttpFailure::Timeout);
-  EXPECT_LT(steady_ms() - t0, 1500) << "reported at its own timeout, not the server's delay";
+  EXPECT_LT(mono_ms() - t0, 1500) << "reported at its own timeout, not the server's delay";
   // The connection that may still carry the late answer is dropped and replaced at once.
   ASSERT_TRUE(run_until([&] { return client_->ready(); }));
   EXPECT_EQ(client_->connects(), 2u);

@@ -27,7 +27,7 @@ namespace scalper::net {
 namespace {
 
 using testing::Sim;
-using testing::steady_ms;
+using timing::mono_ms;
 using testing::TempDir;
 
 struct Recorder : SocketIoListener {
@@ -69,7 +69,7 @@ class SocketIoClientTest : public ::testing::TestWithParam<EioVersion> {
     cfg.backoff_max_ms = 4 * backoff_ms;
     cfg.buffer_bytes = 1 << 16;
     client = std::make_unique<SocketIoClient>(*loop, cfg, rec);
-    client->start(steady_ms());
+    client->start(mono_ms());
   }
   void TearDown() override {
     if (!client) return;
@@ -89,8 +89,8 @@ class SocketIoClientTest : public ::testing::TestWithParam<EioVersion> {
   // server processed it reaches nobody).
   bool see_price_move(const Sim& sim, const std::string& price) {
     const std::string body = R"({"pair":"B-ETH_USDT","price":")" + price + "\"}";
-    const std::int64_t end = steady_ms() + 10'000;
-    while (steady_ms() < end) {
+    const std::int64_t end = mono_ms() + 10'000;
+    while (mono_ms() < end) {
       if (const int status = sim.control("/sim/price", body); status != 200) {
         ADD_FAILURE() << "POST /sim/price answered " << status;
         return false;
@@ -122,8 +122,8 @@ TEST_P(SocketIoClientTest, KeepsTheHeartbeatInItsDirection) {
   Sim sim({"--ping-interval-ms", "100", "--ping-timeout-ms", "100"});
   make_client(sim);
   ASSERT_TRUE(run_until([&] { return rec.connected == 1; })) << client->last_error();
-  const std::int64_t until = steady_ms() + 1000;  // ten intervals
-  EXPECT_FALSE(run_until([&] { return !rec.disconnects.empty() || steady_ms() > until; }, 2000) &&
+  const std::int64_t until = mono_ms() + 1000;  // ten intervals
+  EXPECT_FALSE(run_until([&] { return !rec.disconnects.empty() || mono_ms() > until; }, 2000) &&
                !rec.disconnects.empty())
       << rec.disconnects.front();
   EXPECT_EQ(rec.connected, 1);
@@ -250,16 +250,16 @@ TEST(SocketIoClient, RefusedConnectionsBackOffAndRetry) {
   cfg.backoff_initial_ms = 10;
   cfg.backoff_max_ms = 40;
   SocketIoClient client(*loop, cfg, rec);
-  client.start(steady_ms());
-  const std::int64_t end = steady_ms() + 10'000;
-  while (rec.disconnects.size() < 4 && steady_ms() < end) {
-    client.tick(steady_ms());
+  client.start(mono_ms());
+  const std::int64_t end = mono_ms() + 10'000;
+  while (rec.disconnects.size() < 4 && mono_ms() < end) {
+    client.tick(mono_ms());
     (void)loop->poll_once(1'000'000);
   }
   ASSERT_GE(rec.disconnects.size(), 4u);
   EXPECT_EQ(rec.disconnects.front(), "connect: Connection refused");
   client.stop();
-  while (!client.quiescent() && steady_ms() < end) (void)loop->poll_once(1'000'000);
+  while (!client.quiescent() && mono_ms() < end) (void)loop->poll_once(1'000'000);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ namespace scalper::net {
 namespace {
 
 using testing::PeerProcess;
-using testing::steady_ms;
+using timing::mono_ms;
 
 struct Recorder : SocketIoListener {
   std::function<void()> joins;
@@ -67,7 +67,7 @@ class SioInterop : public ::testing::TestWithParam<EioVersion> {
     cfg.backoff_max_ms = 80;
     cfg.buffer_bytes = 1 << 16;
     client_ = std::make_unique<SocketIoClient>(*loop_, cfg, rec_);
-    client_->start(steady_ms());
+    client_->start(mono_ms());
   }
   void TearDown() override {
     if (!client_) return;
@@ -118,8 +118,8 @@ TEST_P(SioInterop, ReceivesEventsWithoutAllocating) {
   auto burst = [&](std::size_t n) {
     const std::size_t want = rec_.counted + n + 1;
     if (!client_->emit("burst", "{\"count\":" + std::to_string(n) + "}")) return false;
-    const std::int64_t end = steady_ms() + 5000;
-    while (rec_.counted < want && steady_ms() < end) (void)loop_->poll_once(1'000'000);
+    const std::int64_t end = mono_ms() + 5000;
+    while (rec_.counted < want && mono_ms() < end) (void)loop_->poll_once(1'000'000);
     return rec_.counted == want;
   };
   ASSERT_TRUE(burst(50));  // warm-up
@@ -127,8 +127,8 @@ TEST_P(SioInterop, ReceivesEventsWithoutAllocating) {
   const std::size_t want = rec_.counted + 501;
   const scalper::testing::AllocationScope allocs;
   ASSERT_TRUE(client_->emit("burst", arg));
-  const std::int64_t end = steady_ms() + 5000;
-  while (rec_.counted < want && steady_ms() < end) (void)loop_->poll_once(1'000'000);
+  const std::int64_t end = mono_ms() + 5000;
+  while (rec_.counted < want && mono_ms() < end) (void)loop_->poll_once(1'000'000);
   ASSERT_EQ(rec_.counted, want);
   EXPECT_EQ(allocs.count(), 0u) << "over 501 events";
 }
@@ -137,8 +137,8 @@ TEST_P(SioInterop, KeepsTheHeartbeatAt100Milliseconds) {
   start_server({"--ping-interval", "100", "--ping-timeout", "100"});
   make_client();
   ASSERT_TRUE(run_until([&] { return rec_.connected == 1; })) << client_->last_error();
-  const std::int64_t until = steady_ms() + 1500;  // fifteen intervals
-  (void)run_until([&] { return !rec_.disconnects.empty() || steady_ms() > until; }, 3000);
+  const std::int64_t until = mono_ms() + 1500;  // fifteen intervals
+  (void)run_until([&] { return !rec_.disconnects.empty() || mono_ms() > until; }, 3000);
   EXPECT_TRUE(rec_.disconnects.empty()) << rec_.disconnects.front();
   ASSERT_TRUE(client_->emit("echo", R"("still here")"));
   ASSERT_TRUE(run_until([&] { return rec_.count("echo") == 1; }));

@@ -18,7 +18,7 @@ namespace scalper::net {
 namespace {
 
 using testing::PeerProcess;
-using testing::steady_ms;
+using timing::mono_ms;
 using testing::TempDir;
 
 struct Recorder : StreamListener {

@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "alloc_counter.hpp"
-#include "scalper/sim/tls_cert.hpp"
+#include "scalper/tls/tls_cert.hpp"
 
 // ---- OpenSSL's allocations ------------------------------------------------------------------
 //
@@ -76,15 +76,15 @@ constexpr std::size_t kRing = std::size_t{64} * 1024;
 // ---- the certificate, generated once, and its cert.pem on disk ------------------------------
 
 struct CertFiles {
-  scalper::sim::SelfSignedCert cert;
+  scalper::tls::SelfSignedCert cert;
   std::filesystem::path dir;
   std::string ca_file;
 
   CertFiles()
-      : cert(scalper::sim::generate_self_signed_cert()),
+      : cert(scalper::tls::generate_self_signed_cert()),
         dir(std::filesystem::path(::testing::TempDir()) /
             ("scalper_tls_test_" + std::to_string(::getpid()))),
-        ca_file(scalper::sim::write_cert_files(cert, dir.string())) {}
+        ca_file(scalper::tls::write_cert_files(cert, dir.string())) {}
   ~CertFiles() {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);

@@ -19,7 +19,7 @@ namespace scalper::net {
 namespace {
 
 using testing::PeerProcess;
-using testing::steady_ms;
+using timing::mono_ms;
 
 std::span<const std::uint8_t> bytes_of(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -86,7 +86,7 @@ class WsInterop : public ::testing::Test {
     cfg.target = std::move(target);
     cfg.buffer_bytes = 1 << 20;
     client_ = std::make_unique<WebSocketClient>(*loop_, cfg, rec_);
-    ASSERT_EQ(client_->open(steady_ms()), 0);
+    ASSERT_EQ(client_->open(mono_ms()), 0);
   }
   bool run_until(const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
     return testing::poll_until(
@@ -132,8 +132,8 @@ TEST_F(WsInterop, EchoesWithoutAllocatingPerMessage) {
   auto echo_once = [&] {
     const std::size_t want = rec_.counted + 1;
     if (!client_->send_text(text)) return false;
-    const std::int64_t end = steady_ms() + 5000;
-    while (rec_.counted < want && !rec_.closed && steady_ms() < end) {
+    const std::int64_t end = mono_ms() + 5000;
+    while (rec_.counted < want && !rec_.closed && mono_ms() < end) {
       (void)loop_->poll_once(1'000'000);
     }
     return rec_.counted == want;
@@ -196,7 +196,7 @@ TEST_F(WsInterop, GoingAwayIsACloseCodeToo) {
 TEST_F(WsInterop, OurCloseIsAnsweredWithTheSameCode) {
   open("/echo");
   ASSERT_TRUE(opened()) << rec_.close_reason;
-  client_->close(4321, "client-bye", steady_ms());
+  client_->close(4321, "client-bye", mono_ms());
   EXPECT_EQ(client_->state(), WsState::Closing);
   ASSERT_TRUE(run_until([&] { return rec_.closed; }));
   EXPECT_EQ(rec_.close_origin, WsCloseOrigin::ServerFrame);

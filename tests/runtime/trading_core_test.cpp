@@ -18,7 +18,7 @@
 #include "alloc_counter.hpp"
 #include "peer_process.hpp"
 #include "scalper/feed/coindcx_rest.hpp"
-#include "scalper/feed/trading_core.hpp"
+#include "scalper/core/trading_core.hpp"
 #include "sim_process.hpp"
 
 namespace scalper::feed {

@@ -18,12 +18,12 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <exception>
 #include <string>
 #include <thread>
 
 #include "scalper/shm/segment.hpp"
+#include "scalper/timing/clock.hpp"
 
 namespace scalper::shm::testing {
 
@@ -32,12 +32,7 @@ namespace scalper::shm::testing {
 inline constexpr std::chrono::seconds kWaitBudget{20};
 
 // The tests' clock (the library never reads one): CLOCK_MONOTONIC, as the processes share it.
-inline std::uint64_t now_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
+inline std::uint64_t now_ns() { return static_cast<std::uint64_t>(timing::mono_ns()); }
 
 class Deadline {
  public:

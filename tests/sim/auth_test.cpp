@@ -6,7 +6,7 @@
 namespace scalper::sim {
 namespace {
 
-// Vectors from fixtures/coindcx/signing_vectors_COMPUTED.txt (HMAC computed independently).
+// The signing vectors of docs/architecture.md §7.2 (HMAC computed independently, dummy secret).
 TEST(Signature, MatchesTheComputedJoinVector) {
   EXPECT_EQ(join_signature("YYYY"),
             "c8f94ab0ff0372da5b20dfa616c8a1abd06341fa2c0ea19559decc4c8485b989");

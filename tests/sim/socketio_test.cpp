@@ -129,7 +129,7 @@ TEST(SocketIo, OtherNamespacesAreRefused) {
 }
 
 TEST(SocketIo, EventFrameCarriesDataAsAJsonString) {
-  // wire-formats §A.6 envelope: 42["<e>",{"event":"<e>","data":"<JSON text>"}]
+  // The envelope of docs/architecture.md §7.6: 42["<e>",{"event":"<e>","data":"<JSON text>"}]
   EXPECT_EQ(
       SocketIoSession::event_frame("price-change", R"({"T":1,"p":"0.3473","pr":"f"})"),
       R"(42["price-change",{"event":"price-change","data":"{\"T\":1,\"p\":\"0.3473\",\"pr\":\"f\"}"}])");

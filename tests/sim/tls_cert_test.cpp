@@ -2,7 +2,7 @@
 // itself as the only trust anchor (host/IP checks, strict mode, validity window), key/cert
 // pairing, freshness per call, the files written to disk (modes, content, atomic replacement,
 // errors), and real TLS 1.2/1.3 handshakes between an OpenSSL server and a verifying client.
-#include "scalper/sim/tls_cert.hpp"
+#include "scalper/tls/tls_cert.hpp"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,9 +37,9 @@
 
 namespace {
 
-using scalper::sim::generate_self_signed_cert;
-using scalper::sim::SelfSignedCert;
-using scalper::sim::write_cert_files;
+using scalper::tls::generate_self_signed_cert;
+using scalper::tls::SelfSignedCert;
+using scalper::tls::write_cert_files;
 namespace fs = std::filesystem;
 
 template <auto Free>

@@ -26,7 +26,8 @@
 #include <scalper/net/socketio_client.hpp>
 
 #include "scalper/feed/coindcx_requests.hpp"
-#include "scalper/feed/trading_core.hpp"
+#include "scalper/core/trading_core.hpp"
+#include "scalper/timing/clock.hpp"
 
 namespace scalper::harness {
 namespace {
@@ -165,12 +166,6 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -200,12 +195,12 @@ class Control final : private net::HttpClientListener {
     c.tls_host = "localhost";
     client_ =
         std::make_unique<net::HttpClient>(*loop_, c, static_cast<net::HttpClientListener&>(*this));
-    client_->start(steady_ms());
+    client_->start(timing::mono_ms());
   }
   ~Control() {
     client_->stop();
-    const std::int64_t end = steady_ms() + 2'000;
-    while (!client_->quiescent() && steady_ms() < end) (void)loop_->poll_once(1'000'000);
+    const std::int64_t end = timing::mono_ms() + 2'000;
+    while (!client_->quiescent() && timing::mono_ms() < end) (void)loop_->poll_once(1'000'000);
   }
 
   // The status and body of METHOD path, or nullopt when there was no answer within 5 s.
@@ -236,16 +231,16 @@ class Control final : private net::HttpClientListener {
   std::optional<std::pair<unsigned, std::string>> exchange(std::span<const char> request) {
     answer_.reset();
     failed_ = false;
-    if (!client_->send(request, 0, 5'000, steady_ms())) return std::nullopt;
+    if (!client_->send(request, 0, 5'000, timing::mono_ms())) return std::nullopt;
     if (!run_until([&] { return answer_.has_value() || failed_; })) return std::nullopt;
     return answer_;
   }
 
   bool run_until(const std::function<bool()>& done) {
-    const std::int64_t end = steady_ms() + 5'000;
+    const std::int64_t end = timing::mono_ms() + 5'000;
     while (!done()) {
-      if (steady_ms() > end) return false;
-      client_->tick(steady_ms());
+      if (timing::mono_ms() > end) return false;
+      client_->tick(timing::mono_ms());
       (void)loop_->poll_once(1'000'000);
     }
     return true;
@@ -354,16 +349,10 @@ struct Progress {
   std::atomic<std::uint64_t> reconciled{0};
 };
 
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool wait_for(const std::function<bool()>& done, std::int64_t within_ms) {
-  const std::int64_t end = steady_ms() + within_ms;
+  const std::int64_t end = timing::mono_ms() + within_ms;
   while (!done()) {
-    if (steady_ms() > end) return false;
+    if (timing::mono_ms() > end) return false;
     // The driver is not measured, and on a small machine every core it spins on is one the
     // measured threads or the simulator lack: it polls at 100 us.
     std::this_thread::sleep_for(std::chrono::microseconds(100));
@@ -453,7 +442,7 @@ int run_core(const Options& o) {
     status = 1;
   }
   std::uint64_t want = bots;
-  const std::int64_t t0 = steady_ms();
+  const std::int64_t t0 = timing::mono_ms();
   for (int cycle = 0; status == 0 && cycle < o.cycles; ++cycle) {
     for (const std::string_view price : {"3399", "3411"}) {
       want += bots;
@@ -472,7 +461,7 @@ int run_core(const Options& o) {
       std::fprintf(stderr, "\r%d/%d cycles", cycle + 1, o.cycles);
     }
   }
-  const std::int64_t elapsed = steady_ms() - t0;
+  const std::int64_t elapsed = timing::mono_ms() - t0;
   std::fprintf(stderr, "\n");
   core.stop();
   const auto& ss = core.stream_stats();
@@ -552,10 +541,10 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
 
   // Runs until `cycles` fills were answered or `stop` says so; returns the answers sent.
   std::uint64_t run(const std::function<bool()>& stop) {
-    stream_->start(steady_ms());
-    rest_->start(steady_ms());
+    stream_->start(timing::mono_ms());
+    rest_->start(timing::mono_ms());
     while (!stop()) {
-      const std::int64_t now = steady_ms();
+      const std::int64_t now = timing::mono_ms();
       if (now >= resign_at_) resign(now);
       stream_->tick(now);
       rest_->tick(now);
@@ -564,8 +553,8 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
     }
     stream_->stop();
     rest_->stop();
-    const std::int64_t end = steady_ms() + 2'000;
-    while ((!stream_->quiescent() || !rest_->quiescent()) && steady_ms() < end) {
+    const std::int64_t end = timing::mono_ms() + 2'000;
+    while ((!stream_->quiescent() || !rest_->quiescent()) && timing::mono_ms() < end) {
       (void)loop_->poll_once(1'000'000);
     }
     return answered_.load();
@@ -579,7 +568,7 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
 
  private:
   void resign(std::int64_t now) {
-    const feed::SignedRequest r = writer_.create_order(order_, wall_ms(), canned_);
+    const feed::SignedRequest r = writer_.create_order(order_, timing::wall_ms(), canned_);
     canned_len_ = r.ok() ? static_cast<std::size_t>(r.message.data() - canned_.data()) : 0;
     canned_size_ = r.ok() ? r.message.size() : 0;
     resign_at_ = now + 1'000;
@@ -588,7 +577,7 @@ class NullResponder final : private net::SocketIoListener, private net::HttpClie
     if (canned_size_ == 0 || !rest_->ready()) return;
     const std::span<char> buf = rest_->request_buffer();
     std::memcpy(buf.data(), canned_.data() + canned_len_, canned_size_);
-    if (rest_->send({buf.data(), canned_size_}, 0, 5'000, steady_ms())) {
+    if (rest_->send({buf.data(), canned_size_}, 0, 5'000, timing::mono_ms())) {
       in_flight_.store(true);
       answered_.fetch_add(1);
     }
@@ -659,7 +648,7 @@ int run_null_responder(const Options& o) {
       const std::uint64_t before = responder.answered();
       const std::uint64_t updates = responder.order_events();
       const auto placed = c.call_signed(
-          [&](std::span<char> buf) { return writer.create_order(resting, wall_ms(), buf); });
+          [&](std::span<char> buf) { return writer.create_order(resting, timing::wall_ms(), buf); });
       // The resting order's own update proves the private channel live before its fill.
       if (!placed || placed->first != 200 ||
           !wait_for([&] { return responder.order_events() > updates; }, 15'000) ||

@@ -1,8 +1,6 @@
 // scalper-shm-dump — attaches read-only to a core's segment and prints what is in it: the
 // header, heartbeats, ring positions and every snapshot. Changes nothing: it never pops an
 // event or sends a command, and its mapping is read-only.
-#include <time.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -11,6 +9,7 @@
 #include "scalper/engine/types.hpp"
 #include "scalper/shm/channel.hpp"
 #include "scalper/shm/latency.hpp"
+#include "scalper/timing/clock.hpp"
 
 namespace {
 
@@ -26,13 +25,6 @@ constexpr std::string_view kUsage =
     "snapshot. Exit status: 0 printed, 1 no usable segment (the reason is printed), 2 bad\n"
     "arguments.\n";
 
-std::uint64_t monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 std::string text(Decimal d) {
   char buf[kDecimalTextMax];
   return std::string(buf, format_decimal(d, buf));
@@ -43,7 +35,7 @@ double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 void print_header(const ControlChannel& ch) {
   const Segment& s = ch.segment();
   const SegmentIdentity& id = s.identity();
-  const std::uint64_t now = monotonic_ns();
+  const auto now = static_cast<std::uint64_t>(timing::mono_ns());
   std::printf("segment %s: %llu bytes, layout version %u, %u regions\n", s.name().c_str(),
               static_cast<unsigned long long>(id.total_size), kLayoutVersion, id.region_count);
   std::printf("core pid %llu, epoch %llu\n", static_cast<unsigned long long>(id.creator_pid),

@@ -1,22 +1,17 @@
 #include "scalper/feed/order_gateway.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
+
+#include "scalper/timing/clock.hpp"
 
 namespace scalper::feed {
 namespace {
 
-// The exchange's list filter (wire-formats §A.4): what may still trade, and what has ended.
-// (`untriggered` is for TP/SL orders, which the bots never place.)
+// The exchange's list filter (docs/architecture.md §7.3): what may still trade, and what has
+// ended. (`untriggered` is for TP/SL orders, which the bots never place.)
 constexpr std::string_view kOpenStatuses = "open,partially_filled";
 constexpr std::string_view kClosedStatuses = "filled,partially_cancelled,cancelled,rejected";
-
-std::int64_t system_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool is_success(unsigned status) { return status >= 200 && status < 300; }
 
@@ -129,11 +124,11 @@ OrderGateway::OrderGateway(net::EventLoop& loop, OrderGatewayConfig config, Gate
 OrderGateway::~OrderGateway() = default;
 
 std::int64_t OrderGateway::now() const {
-  return config_.http.clock_ms != nullptr ? config_.http.clock_ms() : net::monotonic_ms();
+  return config_.http.clock_ms != nullptr ? config_.http.clock_ms() : timing::mono_ms();
 }
 
 std::int64_t OrderGateway::wall_ms() const {
-  return config_.wall_clock_ms != nullptr ? config_.wall_clock_ms() : system_ms();
+  return config_.wall_clock_ms != nullptr ? config_.wall_clock_ms() : timing::wall_ms();
 }
 
 void OrderGateway::start(std::int64_t now_ms) {

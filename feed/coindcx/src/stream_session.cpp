@@ -5,6 +5,7 @@
 
 #include "scalper/feed/coindcx_requests.hpp"
 #include "scalper/feed/coindcx_symbols.hpp"
+#include "scalper/timing/clock.hpp"
 
 namespace scalper::feed {
 namespace {
@@ -29,7 +30,7 @@ CoinDcxStreamSession::CoinDcxStreamSession(net::EventLoop& loop, StreamSessionCo
 }
 
 std::int64_t CoinDcxStreamSession::now_ns() const {
-  return config_.clock_ns != nullptr ? config_.clock_ns() : net::monotonic_ns();
+  return config_.clock_ns != nullptr ? config_.clock_ns() : timing::mono_ns();
 }
 
 void CoinDcxStreamSession::start(std::int64_t now_ms) {
@@ -60,7 +61,8 @@ void CoinDcxStreamSession::tick(std::int64_t now_ms) {
     push(StreamSilent{now_ms - silence_told_for_, Venue::CoinDcxFutures, {}});
   }
   if (connected_ && now_ms >= next_ping_ms_) {
-    // The documented keep-alive (§A.6): an ordinary event, beside the Engine.IO heartbeat.
+    // The documented keep-alive (docs/architecture.md §7.6): an ordinary event, beside the
+    // Engine.IO heartbeat.
     if (client_.emit("ping", kAppPing)) ++stats_.pings;
     next_ping_ms_ = now_ms + config_.app_ping_interval_ms;
   }

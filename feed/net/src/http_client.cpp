@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "scalper/timing/clock.hpp"
+
 namespace scalper::net {
 std::string_view to_string(HttpFailure f) noexcept {
   switch (f) {
@@ -25,7 +27,7 @@ HttpClient::HttpClient(EventLoop& loop, HttpClientConfig config, HttpClientListe
       request_(config_.request_bytes) {}
 
 std::int64_t HttpClient::now() const {
-  return config_.clock_ms != nullptr ? config_.clock_ms() : monotonic_ms();
+  return config_.clock_ms != nullptr ? config_.clock_ms() : timing::mono_ms();
 }
 
 void HttpClient::start(std::int64_t now_ms) {

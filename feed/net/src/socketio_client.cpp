@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "scalper/timing/clock.hpp"
+
 namespace scalper::net {
 namespace {
 
@@ -35,7 +37,7 @@ SocketIoClient::SocketIoClient(EventLoop& loop, SocketIoClientConfig config,
 SocketIoClient::~SocketIoClient() = default;
 
 std::int64_t SocketIoClient::now() const {
-  return config_.clock_ms != nullptr ? config_.clock_ms() : monotonic_ms();
+  return config_.clock_ms != nullptr ? config_.clock_ms() : timing::mono_ms();
 }
 
 void SocketIoClient::start(std::int64_t now_ms) {

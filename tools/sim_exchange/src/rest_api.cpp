@@ -86,7 +86,7 @@ std::string read_side(const JsonNode& obj, Presence presence, std::optional<Side
   return {};
 }
 
-// The create body nests its fields under "order" (wire-formats §A.4).
+// The create body nests its fields under "order" (docs/architecture.md §7.3).
 std::string read_order_request(const JsonNode& body, OrderRequest& req) {
   const JsonNode* o = body.find("order");
   if (o == nullptr) return "order is missing";
@@ -109,7 +109,7 @@ std::string read_order_request(const JsonNode& body, OrderRequest& req) {
   }
   req.pair = *pair;
   req.side = *side;
-  // Both the sample names and the request table's short names (wire-formats §A.4 gap 4).
+  // Both the sample names and the request table's short names (docs/architecture.md §7.3).
   if (*type == "limit_order" || *type == "limit") {
     req.type = OrderType::Limit;
   } else if (*type == "market_order" || *type == "market") {

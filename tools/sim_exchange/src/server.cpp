@@ -19,8 +19,9 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <scalper/sim/json.hpp>
-#include <scalper/sim/tls_cert.hpp>
-#include "histogram.hpp"
+#include <scalper/timing/clock.hpp>
+#include <scalper/timing/histogram.hpp>
+#include <scalper/tls/tls_cert.hpp>
 
 namespace scalper::sim {
 namespace {
@@ -31,17 +32,10 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+// Asio's timers are on this clock; timing::mono_ns() reads the same one (CLOCK_MONOTONIC).
 using Clock = std::chrono::steady_clock;
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
-}
+using timing::mono_ns;
+using timing::wall_ms;
 
 // One client of the stream, whatever its transport (plain or TLS). The server keeps raw
 // pointers in its channel table; a client removes itself (finish) before it can be destroyed.
@@ -131,7 +125,7 @@ class SimServer::Impl {
 
   // Wire-to-wire latency: fill frame written → next create-order received, per pair.
   std::map<std::string, std::int64_t, std::less<>> fill_written_ns_;
-  std::map<std::string, bench::LogLinearHistogram, std::less<>> latency_;
+  std::map<std::string, timing::LogLinearHistogram, std::less<>> latency_;
   // The same pairs raw (fill frame written, create received; steady clock ns, the clock a
   // client on this machine reads too), the newest kRawLatencySamples per pair: a client can
   // match them against its own timestamps to split the wire-to-wire time into stages.
@@ -141,7 +135,7 @@ class SimServer::Impl {
 
   bool stalled() const {
     if (stream_faults_.stalled_until_ns == -1) return true;
-    return stream_faults_.stalled_until_ns > steady_ns();
+    return stream_faults_.stalled_until_ns > mono_ns();
   }
 
   // ---- stream routing ---------------------------------------------------------------------
@@ -179,7 +173,7 @@ class SimServer::Impl {
   void route(Routed r) {
     if (stalled()) return;  // a stalled stream loses what it does not send
     if (stream_faults_.delay_ms > 0) {
-      delayed_.emplace_back(steady_ns() + stream_faults_.delay_ms * 1'000'000, std::move(r));
+      delayed_.emplace_back(mono_ns() + stream_faults_.delay_ms * 1'000'000, std::move(r));
       arm_delay_timer();
       return;
     }
@@ -226,7 +220,7 @@ class SimServer::Impl {
     delay_timer_.expires_at(Clock::time_point(std::chrono::nanoseconds(delayed_.front().first)));
     delay_timer_.async_wait([this](beast::error_code ec) {
       if (ec) return;
-      const std::int64_t now = steady_ns();
+      const std::int64_t now = mono_ns();
       while (!delayed_.empty() && delayed_.front().first <= now) {
         Routed r = std::move(delayed_.front().second);
         delayed_.pop_front();
@@ -241,7 +235,7 @@ class SimServer::Impl {
     for (StreamClient* c : all) c->drop();
   }
 
-  void note_fill_written(const std::string& pair) { fill_written_ns_[pair] = steady_ns(); }
+  void note_fill_written(const std::string& pair) { fill_written_ns_[pair] = mono_ns(); }
   void note_create_received(const std::string& pair, std::int64_t received_ns) {
     auto it = fill_written_ns_.find(pair);
     if (it == fill_written_ns_.end()) return;
@@ -425,7 +419,7 @@ class WsConnection final : public StreamClient,
     read();
   }
 
-  // join / leave / ping (wire-formats §A.6). Returns false when the client was kicked.
+  // join / leave / ping (docs/architecture.md §7.6). Returns false when the client was kicked.
   bool handle_emit(const ClientEmit& e) {
     const JsonNode* name = e.arg.find("channelName");
     if (e.name == "join") {
@@ -570,7 +564,7 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection<
   }
 
   void on_read(beast::error_code ec) {
-    const std::int64_t received_ns = steady_ns();
+    const std::int64_t received_ns = mono_ns();
     if (ec == http::error::end_of_stream) return shutdown();
     if (ec == http::error::body_limit) {
       return respond(error_reply(413, "Request body larger than " +
@@ -709,7 +703,7 @@ std::string SimServer::Impl::apply_fault(std::string_view kind, std::int64_t val
   if (kind == "drop_stream") {
     drop_all_streams();
   } else if (kind == "stall_stream") {
-    stream_faults_.stalled_until_ns = value <= 0 ? -1 : steady_ns() + value * 1'000'000;
+    stream_faults_.stalled_until_ns = value <= 0 ? -1 : mono_ns() + value * 1'000'000;
   } else if (kind == "delay_events") {
     stream_faults_.delay_ms = std::max<std::int64_t>(value, 0);
   } else if (kind == "duplicate_events") {
@@ -1035,9 +1029,9 @@ SimServer::~SimServer() = default;
 void SimServer::start() {
   Impl& s = *impl_;
   if (s.config_.tls) {
-    const SelfSignedCert cert = generate_self_signed_cert();
-    s.cert_path_ =
-        write_cert_files(cert, s.config_.cert_dir.empty() ? "scalper-sim-tls" : s.config_.cert_dir);
+    const tls::SelfSignedCert cert = tls::generate_self_signed_cert();
+    const std::string dir = s.config_.cert_dir.empty() ? "scalper-sim-tls" : s.config_.cert_dir;
+    s.cert_path_ = tls::write_cert_files(cert, dir);
     s.ssl_.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                        ssl::context::no_tlsv1_1);
     s.ssl_.use_certificate_chain(asio::buffer(cert.cert_pem));

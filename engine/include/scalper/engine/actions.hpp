@@ -104,8 +104,9 @@ struct ArmTimer {
 
 // ---- people ---------------------------------------------------------------------------------
 
-// Which activity-log message. Texts of the original (seed §7.2) first, then ours; the exact
-// texts are made by format_log() (log_format.hpp) and pinned by tests/engine/log_format_test.
+// Which activity-log message. Texts of the original (decision 9 of docs/architecture.md §3)
+// first, then ours; the exact texts are made by format_log() (log_format.hpp) and pinned by
+// tests/engine/log_format_test.
 // clang-format off
 enum class LogKind : std::uint8_t {
   CreatePlaced = 0,         // SUCCESS Bot started and {buy|sell} order placed at ${price}
@@ -167,7 +168,9 @@ struct ActivityLog {
   std::uint8_t pad_[2] = {};
 };
 
-// Telegram-worthy facts (seed §8.3 plus those the original dropped). Formatted by control.
+// Telegram-worthy facts: the original's four (stopped, filled + opposite placed, cycle
+// completed, auto-stopped), those it dropped, and ours (docs/architecture.md §3, decision 9).
+// Formatted by control.
 enum class NotifyKind : std::uint8_t {
   BotStarted = 0,
   BotStopped = 1,

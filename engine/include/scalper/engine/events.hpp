@@ -19,7 +19,8 @@ namespace scalper {
 
 // ---- operator commands -----------------------------------------------------------------
 
-// The operator's bot definition (seed §2.1/§2.2). Validated by the engine, not trusted.
+// The operator's bot definition, with the original's fields (docs/architecture.md §3,
+// decision 10 for the rules). Validated by the engine, not trusted.
 struct BotParams {
   Symbol ticker;             // "ETH/USDT"
   Decimal quantity;          // > 0
@@ -71,7 +72,7 @@ struct StopBot {
   BotId bot;
 };
 // Flips ACTIVE -> stopped, anything else -> active, with the same order handling as
-// stop/start (the original's DB-only toggle left live orders behind, seed §4.3).
+// stop/start (the original's DB-only toggle left live orders behind).
 struct ToggleBot {
   std::uint64_t cmd_id = 0;
   BotId bot;
@@ -121,7 +122,7 @@ struct ExchangeOrder {
   Symbol symbol;  // standard form, "ETH/USDT"
   Decimal price;  // limit price
   Decimal total_qty;
-  Decimal filled_qty;               // may be 0 on a final "filled" event (seed §4.5 quirk)
+  Decimal filled_qty;               // may be 0 on a final "filled" (docs/architecture.md §7.4)
   Decimal avg_price;                // 0 = not reported
   Decimal fee;                      // cumulative fee_amount
   std::int64_t exchange_ts_ms = 0;  // the order's creation time on the exchange, Unix ms;

@@ -1,4 +1,5 @@
-// log_format.hpp — the activity-log texts, exactly as the original wrote them (seed §7.2).
+// log_format.hpp — the activity-log texts, exactly as the original wrote them (decision 9 of
+// docs/architecture.md §3).
 //
 // The engine emits ActivityLog records (kind + fields); the text is made here, off the hot
 // path, by whoever shows or stores it (control, scalper-replay, tests).

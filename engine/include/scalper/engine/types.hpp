@@ -72,7 +72,8 @@ enum class BotStatus : std::uint8_t { Active = 0, Stopped = 1, Error = 2 };
 }
 
 // Why we asked to cancel. Recorded on the order before the cancel leaves the engine, so the
-// stream's "cancelled" event can tell our cancels from someone else's (seed §5, RACE).
+// stream's "cancelled" event can tell our cancels from someone else's (decision 5 of
+// docs/architecture.md §3: the original's RACE, where an update's own cancel stopped the bot).
 enum class CancelReason : std::uint8_t { None = 0, Update = 1, Stop = 2, Delete = 3 };
 
 [[nodiscard]] constexpr std::string_view lower(CancelReason r) noexcept {

@@ -8,12 +8,12 @@
 // them over (for `42["df-order-update",{…}]`: "df-order-update" and `{…}`). The text need not
 // be padded; it is copied into the decoder's padded buffer.
 //
-// Decisions (wire-formats A.6, A.9; feed/codec/README.md):
+// Decisions (docs/architecture.md §7.6, tests/data/coindcx/README.md; feed/codec/README.md):
 // * Envelope: `{"event":"<name>","data":<payload>}` where <payload> is a JSON string holding
 //   the payload's text (what the exchange sends: unescaped into a second padded buffer and
 //   parsed again) or the payload inline (what the docs show). The inner "event" is ignored: the
 //   socket.io name decides. An argument without "data" (an object) or an array is taken as the
-//   payload itself, as the original client did (seed §6.4.2).
+//   payload itself, as the original client did.
 // * Numbers: JSON numbers or strings, plain or with an exponent ("3.1e-7", "1E+2"), read from
 //   their text into Decimal rounding half-even (never through double); null, "" or an absent
 //   field is 0 / not reported. Timestamps: integer ms, a fraction ("…271.6133") truncated.

@@ -4,8 +4,8 @@
 // Pairs are `<ecode>-<BASE>_<QUOTE>` ("B-ETH_USDT"); ours are "BASE/QUOTE" ("ETH/USDT", at
 // most kMaxTickerLength chars). Anything else is refused rather than passed through: a symbol
 // we cannot map would otherwise name an instrument nobody trades (the original passed unknown
-// forms through unchanged, seed §6.3). Statuses and sides are compared case-insensitively and
-// accept every spelling the exchange documents (wire-formats A.5: `cancelled` in payloads,
+// forms through unchanged). Statuses and sides are compared case-insensitively and accept
+// every spelling the exchange documents (docs/architecture.md §7.4: `cancelled` in payloads,
 // `CANCELED` in the list-orders table, `init` in spot terminology).
 //
 // Pure functions: no allocation, no exceptions, any thread.

@@ -1,7 +1,7 @@
 // coindcx_requests.hpp — CoinDCX Futures order-entry requests, signed and written whole into a
-// caller buffer: the bytes the HttpClient sends (wire-formats §A.3–A.4).
+// caller buffer: the bytes the HttpClient sends (docs/architecture.md §7.2–7.3).
 //
-// Signing (§A.3): lowercase hex HMAC-SHA256, keyed with the API secret, over the EXACT body
+// Signing (§7.2): lowercase hex HMAC-SHA256, keyed with the API secret, over the EXACT body
 // bytes, sent as X-AUTH-SIGNATURE with X-AUTH-APIKEY. The body is compact JSON written once,
 // in place, then signed, then the HTTP head is written in front of it (RequestWriter's
 // in-place path): the signed bytes and the sent bytes are the same bytes, never re-serialised.
@@ -120,8 +120,8 @@ class CoinDcxRequestWriter {
                                      std::int64_t timestamp_ms, std::span<char> out) const noexcept;
 
   // The private stream's join argument: {"channelName":"coindcx","authSignature":"<hex of
-  // HMAC over {"channel":"coindcx"}>","apiKey":"<key>"} (§A.6). Constant per secret: keep it
-  // out of logs.
+  // HMAC over {"channel":"coindcx"}>","apiKey":"<key>"} (docs/architecture.md §7.6).
+  // Constant per secret: keep it out of logs.
   [[nodiscard]] std::string private_join_argument() const;
 
  private:

@@ -2,7 +2,7 @@
 // us under the limit before the exchange has to say so, and that honour it when it does (HTTP
 // 429 with or without Retry-After).
 //
-// CoinDCX documents "16/sec, 960/min" per key (wire-formats §A.7) without saying how it
+// CoinDCX documents "16/sec, 960/min" per key (docs/architecture.md §7.7) without saying how it
 // counts. A sliding window is the strictest reading: never more than 16 requests in ANY
 // second, nor 960 in any minute. A token bucket would not do: refilling at 16/s, it lets 16
 // go at once and 16 more within the same second, which a sliding-window server refuses (the

@@ -3,8 +3,8 @@
 // for every watched ticker, the application `ping` every 25 s, and each decoded item handed
 // on as a fixed-size FeedEvent stamped with the time its bytes were decoded.
 //
-// Per (re)connect (wire-formats §A.6–A.7): channels do not survive a reconnect, so every join
-// is emitted again from on_connected(), then StreamConnected goes out: the engine answers it
+// Per (re)connect (docs/architecture.md §7.6–7.7): channels do not survive a reconnect, so every
+// join is emitted again from on_connected(), then StreamConnected goes out: the engine answers it
 // by listing open orders and fills (reconciliation, engine decision 1) and holds new orders
 // until that listing is applied. A join has no acknowledgement, so until the exchange has
 // acted on it, its events are lost, and a listing made meanwhile can finish first: a fill in

@@ -2,7 +2,7 @@
 // transport: packet decoding, event encoding, and the heartbeat state machine.
 //
 // Pure: text frames in, decisions out, the clock passed in; no sockets, no allocation. The two
-// versions differ where it hurts (wire-formats §A.6, §D):
+// versions differ where it hurts (docs/architecture.md §7.5):
 //   EIO3 (socket.io 2.x): the server connects the namespace by itself ("40"); the CLIENT pings
 //        ("2") every pingInterval and wants a pong ("3") within pingTimeout.
 //   EIO4 (socket.io 3+):  the client sends "40" and waits for "40{...}"; the SERVER pings and

@@ -90,11 +90,6 @@ class EventLoop {
   EventLoop() = default;
 };
 
-// The monotonic clock the connections' deadlines are in (CLOCK_MONOTONIC via steady_clock),
-// for owners that have no clock of their own to inject.
-[[nodiscard]] std::int64_t monotonic_ns() noexcept;
-[[nodiscard]] inline std::int64_t monotonic_ms() noexcept { return monotonic_ns() / 1'000'000; }
-
 // Opens a non-blocking, close-on-exec TCP socket with TCP_NODELAY (orders must not wait for
 // Nagle). Returns the fd or -errno.
 [[nodiscard]] int open_tcp_socket(int family) noexcept;

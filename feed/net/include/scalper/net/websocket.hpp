@@ -3,8 +3,8 @@
 //
 // Pure: bytes in, bytes or events out; no sockets, clocks or threads. Nothing here allocates
 // except FrameDecoder's constructor (its reassembly buffer, once) and the SHA-1 of the
-// handshake (OpenSSL, once per connection). Scope (wire-formats §E): no extensions and no
-// subprotocols are offered, so RSV bits must be 0 and the server may select neither.
+// handshake (OpenSSL, once per connection). Scope (docs/architecture.md §7.8): no extensions and
+// no subprotocols are offered, so RSV bits must be 0 and the server may select neither.
 //
 // Lifetime of the views FrameDecoder returns:
 //   * an unfragmented Text/Binary message, a Ping/Pong payload and a Close reason point into

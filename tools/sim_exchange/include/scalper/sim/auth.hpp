@@ -1,8 +1,9 @@
 // auth.hpp — CoinDCX request signing and the per-key rate limit, as the simulator checks them.
 //
-// Signature (wire-formats §A.3): lowercase hex HMAC-SHA256, keyed with the API secret, over
-// the exact body bytes. The stream's private join signs the compact JSON {"channel":"coindcx"}.
-// Rate limit (§A.7, an assumption the docs suggest): 16 requests per second and 960 per minute
+// Signature (docs/architecture.md §7.2): lowercase hex HMAC-SHA256, keyed with the API secret,
+// over the exact body bytes. The stream's private join signs the compact JSON
+// {"channel":"coindcx"}.
+// Rate limit (§7.7, an assumption the docs suggest): 16 requests per second and 960 per minute
 // per key, as sliding windows (no burst at a window edge), with the clock passed in.
 #pragma once
 

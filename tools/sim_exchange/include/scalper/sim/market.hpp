@@ -44,7 +44,7 @@ enum class OrderStatus : std::uint8_t {
 [[nodiscard]] std::string_view to_wire(OrderStatus s) noexcept;
 [[nodiscard]] bool is_terminal(OrderStatus s) noexcept;
 // Accepts the lower-case request filter names and the list table's upper-case, one-L
-// spellings (wire-formats §A.5): "cancelled", "CANCELED", ...
+// spellings (docs/architecture.md §7.4): "cancelled", "CANCELED", ...
 [[nodiscard]] std::optional<OrderStatus> parse_status(std::string_view text) noexcept;
 
 struct InstrumentSpec {

@@ -2,9 +2,10 @@
 //
 // Request in (method, target, the two auth headers, body bytes), reply out (status, JSON),
 // plus the stream events the call caused. Private calls are checked the way the exchange
-// does (wire-formats §A.3): API key known, rate limit, HMAC-SHA256 of the exact body bytes,
-// `timestamp` present and fresh; then the body is validated field by field, each failure a
-// 400 naming the field. Paths, bodies and reply shapes follow §A.4 and the fixtures.
+// does (docs/architecture.md §7.2): API key known, rate limit, HMAC-SHA256 of the exact body
+// bytes, `timestamp` present and fresh; then the body is validated field by field, each
+// failure a 400 naming the field. Paths, bodies and reply shapes follow §7.3 and the examples
+// in tests/data/coindcx/.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // socketio.hpp — one client's Engine.IO (v3 or v4) + Socket.IO session on the WebSocket
 // transport, as a pure state machine: frames in, frames out, clock passed in.
 //
-// The two versions differ where it hurts (wire-formats §A.6, §D):
+// The two versions differ where it hurts (docs/architecture.md §7.5):
 //   EIO3 (socket.io 2.x): the server sends "40" by itself; the CLIENT pings ("2"), the server
 //        pongs ("3"); a client "3" is the wrong direction and closes the connection.
 //   EIO4 (socket.io 3+):  the client must send "40" and gets "40{"sid":…}"; the SERVER pings,
@@ -56,7 +56,7 @@ class SocketIoSession {
   [[nodiscard]] const std::string& sid() const noexcept { return sid_; }
 
   // 42["<event>",{"event":"<event>","data":"<data as a JSON string>"}]: CoinDCX's envelope,
-  // where the payload travels as JSON text inside a string (wire-formats §A.6).
+  // where the payload travels as JSON text inside a string (docs/architecture.md §7.6).
   [[nodiscard]] static std::string event_frame(std::string_view event, std::string_view data_json);
   // Socket.IO DISCONNECT of the default namespace: how CoinDCX drops a bad private join.
   static constexpr std::string_view kKickFrame = "41";

@@ -1,4 +1,4 @@
-#include "scalper/feed/trading_core.hpp"
+#include "scalper/core/trading_core.hpp"
 
 #include <pthread.h>
 #include <sched.h>
@@ -6,19 +6,13 @@
 #include <unistd.h>
 
 #include "spsc_queue.hpp"
+#include "scalper/timing/clock.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <string>
 
 namespace scalper::feed {
 namespace {
-
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::unique_ptr<net::EventLoop> create_loop(const net::LoopConfig& config, std::string_view name,
                                             const std::function<void(std::string_view)>& log) {
@@ -198,7 +192,7 @@ class TradingCore::FeedSide final : private FeedEventSink {
     if (wake_engine_) shared_.wake_engine();
     return true;
   }
-  static std::int64_t now_ms() { return net::monotonic_ms(); }
+  static std::int64_t now_ms() { return timing::mono_ms(); }
 
   Shared& shared_;
   std::unique_ptr<CoinDcxStreamSession> session_;  // between open() and close()
@@ -229,7 +223,7 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
     open(*loop);
     IdleCounter idle(cfg.engine_loop);
     while (!shared_.stop.load(std::memory_order_relaxed)) {
-      const std::int64_t now_ms = net::monotonic_ms();
+      const std::int64_t now_ms = timing::mono_ms();
       // Queues are not file descriptors: the loop cannot sleep on them. Spin while there is
       // work; once idle for a while (and not told to busy-spin), sleep in the loop until the
       // next deadline (1 ms at most); producers wake it through the eventfd.
@@ -244,7 +238,7 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
     loop_ = &loop;
     gateway_ = std::make_unique<OrderGateway>(loop, shared_.config.gateway,
                                               static_cast<GatewaySink&>(*this));
-    gateway_->start(net::monotonic_ms());
+    gateway_->start(timing::mono_ms());
   }
   // One pass over every input (operator commands, feed events, gateway outcomes, timers),
   // then the gateway's own timers. True when anything was done.
@@ -261,8 +255,8 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
   // Stops the gateway (waiting at most 2 s for it), steps its last outcomes, keeps its figures.
   void close(net::EventLoop& loop) {
     gateway_->stop();
-    const std::int64_t end = net::monotonic_ms() + 2'000;
-    while (!gateway_->quiescent() && net::monotonic_ms() < end) (void)loop.poll_once(kMaxWaitNs);
+    const std::int64_t end = timing::mono_ms() + 2'000;
+    while (!gateway_->quiescent() && timing::mono_ms() < end) (void)loop.poll_once(kMaxWaitNs);
     drain_gateway_events();
     gateway_stats_ = gateway_->stats();
     gateway_.reset();
@@ -328,7 +322,7 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, OrderUpdate>) {
             ++stats_.order_updates;
-            dequeued_ns_ = net::monotonic_ns();
+            dequeued_ns_ = timing::mono_ns();
             step(body, fe.seen_ns);
           } else if constexpr (std::is_same_v<T, StreamConnected> ||
                                std::is_same_v<T, StreamDisconnected> ||
@@ -353,8 +347,8 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
   // Steps the engine and carries out its actions: orders to the gateway first (and, for a
   // step on a fill frame, the tick-to-order sample), the rest after.
   void step(const EventBody& body, std::int64_t seen_ns) {
-    const std::int64_t mono = net::monotonic_ns();
-    const Event event{++seq_, mono, wall_ns(), body};
+    const std::int64_t mono = timing::mono_ns();
+    const Event event{++seq_, mono, timing::wall_ns(), body};
     out_.clear();
     if (engine_.step(event, out_) != StepStatus::Ok) {
       if (shared_.config.log) shared_.config.log("engine refused an event (sequence or outbox)");
@@ -389,10 +383,10 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
     if (placed && seen_ns != 0) {
       if (gateway_->stats().sent > sent_before) {
         const std::int64_t ready =
-            net::monotonic_ns();    // the request's bytes are in the send buffer
+            timing::mono_ns();    // the request's bytes are in the send buffer
         (void)loop_->poll_once(0);  // hands them to the kernel
         record_sample({ready - seen_ns, dequeued_ns_ - seen_ns, ready - dequeued_ns_,
-                       net::monotonic_ns() - ready, seen_ns});
+                       timing::mono_ns() - ready, seen_ns});
       } else {
         // Held by the rate limit or waiting for a connection: it goes out later, and its
         // latency is then the limit's, not this path's. Counted, not sampled.
@@ -436,7 +430,7 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
   }
 
   bool fire_timers() {
-    const std::int64_t now = net::monotonic_ns();
+    const std::int64_t now = timing::mono_ns();
     bool any = false;
     for (std::size_t i = 0; i < timers_.size();) {
       if (timers_[i].deadline_mono_ns > now) {
@@ -520,7 +514,7 @@ void TradingCore::run_one_thread() {
   feed_->open(*loop, /*engine_on_another_thread=*/false);
   engine_->open(*loop);
   IdleCounter idle(cfg.engine_loop);
-  std::int64_t now_ms = net::monotonic_ms();
+  std::int64_t now_ms = timing::mono_ms();
   bool busy = true;
   while (!shared_->stop.load(std::memory_order_relaxed)) {
     feed_->tick(now_ms);
@@ -529,7 +523,7 @@ void TradingCore::run_one_thread() {
     const std::int64_t deadline = std::min(feed_->next_deadline_ms(), engine_->next_deadline_ms());
     const int completions = loop->poll_once(park ? wait_until(deadline, now_ms) : 0);
     if (park) engine_->unpark();
-    now_ms = net::monotonic_ms();
+    now_ms = timing::mono_ms();
     // The batch the poll decoded, stepped at once. Traffic of any kind counts as activity:
     // the spin bound runs from the last of it.
     busy = engine_->work(now_ms) || completions > 0;

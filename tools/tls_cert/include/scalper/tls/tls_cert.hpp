@@ -13,7 +13,7 @@
 
 #include <string>
 
-namespace scalper::sim {
+namespace scalper::tls {
 
 struct SelfSignedCert {
   std::string cert_pem;  // X.509 v3 certificate, PEM
@@ -34,4 +34,4 @@ SelfSignedCert generate_self_signed_cert(int valid_days = 30);
 // a clear message (naming the path and the system error) on failure.
 std::string write_cert_files(const SelfSignedCert& cert, const std::string& dir);
 
-}  // namespace scalper::sim
+}  // namespace scalper::tls

@@ -13,20 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace scalper::net::testing {
+#include "scalper/timing/clock.hpp"
 
-inline std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+namespace scalper::net::testing {
 
 inline sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in a{};
@@ -67,10 +62,10 @@ class PeerProcess {
     if (out_ >= 0) ::close(out_);
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
-    const std::int64_t end = steady_ms() + 5000;
+    const std::int64_t end = timing::mono_ms() + 5000;
     int status = 0;
     while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (steady_ms() > end) {
+      if (timing::mono_ms() > end) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, &status, 0);
         break;
@@ -84,14 +79,14 @@ class PeerProcess {
   // Reads stdout until a line containing `marker` arrives: that line, or "" on EOF or when
   // `within_ms` passes.
   std::string wait_for_line(std::string_view marker, std::int64_t within_ms = 15'000) {
-    const std::int64_t end = steady_ms() + within_ms;
+    const std::int64_t end = timing::mono_ms() + within_ms;
     for (;;) {
       for (std::size_t nl; (nl = buffered_.find('\n')) != std::string::npos;) {
         std::string line = buffered_.substr(0, nl);
         buffered_.erase(0, nl + 1);
         if (line.find(marker) != std::string::npos) return line;
       }
-      const std::int64_t left = end - steady_ms();
+      const std::int64_t left = end - timing::mono_ms();
       if (left <= 0 || out_ < 0) return {};
       pollfd p{out_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
@@ -104,11 +99,11 @@ class PeerProcess {
 
   // Everything the child writes to stdout until it closes it (exits), or until `within_ms`.
   std::string read_all(std::int64_t within_ms = 15'000) {
-    const std::int64_t end = steady_ms() + within_ms;
+    const std::int64_t end = timing::mono_ms() + within_ms;
     std::string all = std::move(buffered_);
     buffered_.clear();
     while (out_ >= 0) {
-      const std::int64_t left = end - steady_ms();
+      const std::int64_t left = end - timing::mono_ms();
       if (left <= 0) break;
       pollfd p{out_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
@@ -138,9 +133,9 @@ class PeerProcess {
 
   // Waits for the child to exit by itself: its exit status, or -1 after `within_ms`.
   int wait_exit(std::int64_t within_ms) {
-    const std::int64_t end = steady_ms() + within_ms;
+    const std::int64_t end = timing::mono_ms() + within_ms;
     int status = 0;
-    while (steady_ms() < end) {
+    while (timing::mono_ms() < end) {
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -1,6 +1,6 @@
 // tls_cert.cpp — self-signed certificate generation with OpenSSL 3 (no deprecated APIs), and
 // writing it to disk atomically.
-#include "scalper/sim/tls_cert.hpp"
+#include "scalper/tls/tls_cert.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,7 +27,7 @@
 #include <string_view>
 #include <system_error>
 
-namespace scalper::sim {
+namespace scalper::tls {
 namespace {
 
 template <auto Free>
@@ -255,4 +255,4 @@ std::string write_cert_files(const SelfSignedCert& cert, const std::string& dir)
   return (d / "cert.pem").string();
 }
 
-}  // namespace scalper::sim
+}  // namespace scalper::tls

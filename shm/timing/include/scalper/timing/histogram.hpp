@@ -1,4 +1,4 @@
-// histogram.hpp — a small log-linear latency histogram for benchmarks (HdrHistogram's idea;
+// histogram.hpp — a small log-linear latency histogram for measurements (HdrHistogram's idea;
 // HdrHistogram itself is not packaged for Debian here).
 //
 // Values (any unit: the benchmarks record timer ticks and convert when they report) below
@@ -21,7 +21,7 @@
 #include <limits>
 #include <vector>
 
-namespace scalper::bench {
+namespace scalper::timing {
 
 class LogLinearHistogram {
  public:
@@ -128,4 +128,4 @@ static_assert(LogLinearHistogram::lower_bound_of(LogLinearHistogram::index_of(10
               1000);
 static_assert(LogLinearHistogram::index_of(~std::uint64_t{0}) == LogLinearHistogram::kBuckets - 1);
 
-}  // namespace scalper::bench
+}  // namespace scalper::timing

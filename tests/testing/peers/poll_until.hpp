@@ -7,6 +7,7 @@
 #include <functional>
 
 #include <scalper/net/event_loop.hpp>
+#include "scalper/timing/clock.hpp"
 
 namespace scalper::net::testing {
 
@@ -14,9 +15,9 @@ namespace scalper::net::testing {
 // done() held within `within_ms`.
 inline bool poll_until(EventLoop& loop, const std::function<void(std::int64_t)>& tick,
                        const std::function<bool()>& done, std::int64_t within_ms = 10'000) {
-  const std::int64_t end = monotonic_ms() + within_ms;
+  const std::int64_t end = timing::mono_ms() + within_ms;
   while (!done()) {
-    const std::int64_t now = monotonic_ms();
+    const std::int64_t now = timing::mono_ms();
     if (now > end) return false;
     tick(now);
     (void)loop.poll_once(1'000'000);
