@@ -2,10 +2,16 @@
 // detected, snapshots, read-only attach, a full command ring, a core restart.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "event_factory.hpp"
+#include "scalper/engine/journal.hpp"
 #include "scalper/shm/channel.hpp"
+#include "scalper/shm/command.hpp"
 #include "shm_test_support.hpp"
 
 namespace scalper::shm {
@@ -47,21 +53,24 @@ TEST_F(ChannelTest, CommandsReachTheCoreInOrder) {
   CoreChannel core = open_core();
   ControlChannel control = attach();
   CommandRecord create;
-  create.sent_wall_ns = 42;
-  create.command = CreateBot{7, EventFactory::params("SOL/USDT")};
+  ASSERT_TRUE(encode_command(CreateBot{7, EventFactory::params("SOL/USDT")}, 42, create));
   ASSERT_EQ(control.send(create), SendStatus::Ok);
   CommandRecord stop;
-  stop.command = StopBot{8, BotId{3}};
+  ASSERT_TRUE(encode_command(StopBot{8, BotId{3}}, 43, stop));
   ASSERT_EQ(control.send(stop), SendStatus::Ok);
 
   CommandRecord got;
+  EventBody body;
   ASSERT_TRUE(core.try_pop_command(got));
-  ASSERT_TRUE(std::holds_alternative<CreateBot>(got.command));
-  EXPECT_EQ(std::get<CreateBot>(got.command).cmd_id, 7u);
-  EXPECT_EQ(std::get<CreateBot>(got.command).params.ticker.view(), "SOL/USDT");
+  ASSERT_EQ(decode_command(got, body), CommandCheck::Ok);
+  ASSERT_TRUE(std::holds_alternative<CreateBot>(body));
+  EXPECT_EQ(std::get<CreateBot>(body).cmd_id, 7u);
+  EXPECT_EQ(std::get<CreateBot>(body).params.ticker.view(), "SOL/USDT");
   EXPECT_EQ(got.sent_wall_ns, 42u);
+  EXPECT_EQ(got.cmd_id, 7u);
   ASSERT_TRUE(core.try_pop_command(got));
-  EXPECT_EQ(std::get<StopBot>(got.command).bot, BotId{3});
+  ASSERT_EQ(decode_command(got, body), CommandCheck::Ok);
+  EXPECT_EQ(std::get<StopBot>(body).bot, BotId{3});
   EXPECT_FALSE(core.try_pop_command(got));
   EXPECT_EQ(control.commands_sent(), 2u);
   EXPECT_EQ(control.commands_taken(), 2u);
@@ -71,7 +80,7 @@ TEST_F(ChannelTest, FullCommandRingIsAnErrorNotABlock) {
   CoreChannel core = open_core();
   ControlChannel control = attach();
   CommandRecord r;
-  r.command = StopAll{1};
+  ASSERT_TRUE(encode_command(StopAll{1}, 0, r));
   for (int i = 0; i < 4; ++i) ASSERT_EQ(control.send(r), SendStatus::Ok);
   EXPECT_EQ(control.send(r), SendStatus::Full);
   CommandRecord got;
@@ -158,7 +167,7 @@ TEST_F(ChannelTest, ReadOnlyAttachReadsButNeverWrites) {
   CoreChannel core = open_core();
   ControlChannel dump = attach(/*read_only=*/true);
   CommandRecord r;
-  r.command = StopAll{1};
+  ASSERT_TRUE(encode_command(StopAll{1}, 0, r));
   EXPECT_EQ(dump.send(r), SendStatus::ReadOnly);
   core.publish_event(BotDeleted{BotId{1}}, 1, 0);
   EventRecord e;
@@ -208,5 +217,108 @@ TEST(SchemaLayout, RegionsFollowTheConfig) {
   EXPECT_EQ(specs[2].size, 10 * SeqlockSlot<BotSnapshot>::bytes());
 }
 
+// The fuzz target's seeds (tests/fuzz/corpus/fuzz_shm_command): one valid record per command
+// kind, in the target's input format (cmd_id, length, bytes). Written with
+// SCALPER_UPDATE_GOLDEN=1; otherwise the seeds on disk must still decode, so they cannot go
+// stale when the journal encoding changes.
+TEST(CommandRecordTest, FuzzSeedsAreValidCommands) {
+  const EventBody commands[] = {CreateBot{1, EventFactory::params("SOL/USDT")},
+                                StartBot{2, BotId{1}},
+                                StopBot{3, BotId{1}},
+                                ToggleBot{4, BotId{1}},
+                                DeleteBot{5, BotId{1}},
+                                StopAll{6}};
+  const char* update = std::getenv("SCALPER_UPDATE_GOLDEN");
+  const bool updating = update != nullptr && std::string_view(update) == "1";
+  for (const EventBody& command : commands) {
+    CommandRecord r;
+    ASSERT_TRUE(encode_command(command, 0, r));
+    std::string seed(12 + r.length, '\0');
+    std::memcpy(seed.data(), &r.cmd_id, 8);
+    std::memcpy(seed.data() + 8, &r.length, 4);
+    std::memcpy(seed.data() + 12, r.bytes, r.length);
+    const std::string path = std::string(SCALPER_FUZZ_CORPUS_DIR) + "/fuzz_shm_command/kind_" +
+                             std::to_string(command.index());
+    if (updating) {
+      std::ofstream(path, std::ios::binary | std::ios::trunc) << seed;
+      continue;
+    }
+    std::ifstream in(path, std::ios::binary);
+    const std::string disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GE(disk.size(), 12u) << path << ": missing; regenerate with SCALPER_UPDATE_GOLDEN=1";
+    CommandRecord back;
+    std::memcpy(&back.cmd_id, disk.data(), 8);
+    std::memcpy(&back.length, disk.data() + 8, 4);
+    ASSERT_EQ(back.length, disk.size() - 12) << path;
+    std::memcpy(back.bytes, disk.data() + 12, back.length);
+    EventBody decoded;
+    EXPECT_EQ(decode_command(back, decoded), CommandCheck::Ok) << path << " is stale";
+  }
+}
+
 }  // namespace
+// The command ring is outside input to the core: every way a record can be wrong is caught
+// before a field of it is read.
+TEST(CommandRecordTest, GarbageOversizedAndForeignRecordsAreRefusedWithTheReason) {
+  CommandRecord good;
+  ASSERT_TRUE(encode_command(DeleteBot{5, BotId{2}}, 1, good));
+  EventBody body;
+  ASSERT_EQ(decode_command(good, body), CommandCheck::Ok);
+  EXPECT_EQ(std::get<DeleteBot>(body).bot, BotId{2});
+
+  CommandRecord oversized = good;
+  oversized.length = kCommandBytes + 1;
+  EXPECT_EQ(decode_command(oversized, body), CommandCheck::Oversized);
+
+  CommandRecord flipped = good;
+  flipped.bytes[good.length / 2] ^= std::byte{0x40};
+  EXPECT_EQ(decode_command(flipped, body), CommandCheck::Undecodable);
+
+  CommandRecord truncated = good;
+  truncated.length -= 1;
+  EXPECT_EQ(decode_command(truncated, body), CommandCheck::Undecodable);
+
+  CommandRecord garbage;
+  garbage.length = kCommandBytes;
+  for (std::size_t i = 0; i < kCommandBytes; ++i) {
+    garbage.bytes[i] = static_cast<std::byte>(i * 31 + 7);
+  }
+  EXPECT_EQ(decode_command(garbage, body), CommandCheck::Undecodable);
+
+  CommandRecord wrong_id = good;
+  wrong_id.cmd_id = 6;
+  EXPECT_EQ(decode_command(wrong_id, body), CommandCheck::IdMismatch);
+
+  // A well-formed event that an operator must not send: a fill report.
+  CommandRecord fill;
+  EventFactory f;
+  const Event ev = f.update_event(
+      EventFactory::report("ox-1", ExchangeStatus::Filled, Side::Buy, "3000", "0.01", "0.01"));
+  fill.length = static_cast<std::uint32_t>(journal::encode_record(ev, std::span(fill.bytes)));
+  ASSERT_GT(fill.length, 0u);
+  EXPECT_EQ(decode_command(fill, body), CommandCheck::NotACommand);
+  EXPECT_FALSE(encode_command(ev.body, 0, fill));  // and control cannot encode one
+}
+
+TEST_F(ChannelTest, PositionsAndBalancesReachControl) {
+  CoreChannel core = open_core();
+  ControlChannel control = attach();
+  PositionSnapshot pos;
+  pos.symbol.assign_truncated("B-ETH_USDT");
+  pos.size = scalper::testing::dec("-0.25");
+  core.publish_position(1, pos);
+  BalanceSnapshot bal;
+  bal.currency.assign_truncated("USDT");
+  bal.balance = scalper::testing::dec("1000.5");
+  core.publish_balance(0, bal);
+  PositionSnapshot p;
+  ASSERT_TRUE(control.read_position(1, p));
+  EXPECT_EQ(p.size, scalper::testing::dec("-0.25"));
+  EXPECT_FALSE(control.read_position(control.position_slots(), p));
+  BalanceSnapshot b;
+  ASSERT_TRUE(control.read_balance(0, b));
+  EXPECT_EQ(b.currency.view(), "USDT");
+  EXPECT_EQ(b.balance, scalper::testing::dec("1000.5"));
+}
+
 }  // namespace scalper::shm

@@ -11,6 +11,8 @@ using BotSlot = SeqlockSlot<BotSnapshot>;
 using PriceSlot = SeqlockSlot<PriceSnapshot>;
 using HealthSlot = SeqlockSlot<HealthSnapshot>;
 using LatencySlot = SeqlockSlot<LatencyHistogram>;
+using PositionSlot = SeqlockSlot<PositionSnapshot>;
+using BalanceSlot = SeqlockSlot<BalanceSnapshot>;
 
 bool power_of_two(std::uint32_t v) noexcept { return v != 0 && (v & (v - 1)) == 0; }
 
@@ -30,13 +32,15 @@ std::array<RegionSpec, kRegionCount> region_specs(const SchemaConfig& c) {
       {kind(RegionKind::PriceSlots), 0, std::uint64_t{c.max_symbols} * PriceSlot::bytes()},
       {kind(RegionKind::Health), 0, HealthSlot::bytes()},
       {kind(RegionKind::Latency), 0, kLatencyPaths * LatencySlot::bytes()},
+      {kind(RegionKind::PositionSlots), 0, std::uint64_t{c.max_symbols} * PositionSlot::bytes()},
+      {kind(RegionKind::BalanceSlots), 0, std::uint64_t{c.max_currencies} * BalanceSlot::bytes()},
   }};
 }
 
 CoreChannel CoreChannel::open(std::string_view name, const SchemaConfig& config,
                               std::uint64_t epoch, std::uint64_t now_ns, std::string* replaced) {
   if (!power_of_two(config.command_capacity) || !power_of_two(config.event_capacity) ||
-      config.max_bots == 0 || config.max_symbols == 0) {
+      config.max_bots == 0 || config.max_symbols == 0 || config.max_currencies == 0) {
     throw SegmentError(SegmentError::Code::BadSpec,
                        "ring capacities must be powers of two, slot counts non-zero");
   }
@@ -58,11 +62,21 @@ CoreChannel CoreChannel::open(std::string_view name, const SchemaConfig& config,
   ch.prices_ = static_cast<char*>(s.region(kind(RegionKind::PriceSlots)));
   ch.health_ = static_cast<char*>(s.region(kind(RegionKind::Health)));
   ch.latency_ = static_cast<char*>(s.region(kind(RegionKind::Latency)));
+  ch.positions_ = static_cast<char*>(s.region(kind(RegionKind::PositionSlots)));
+  ch.balances_ = static_cast<char*>(s.region(kind(RegionKind::BalanceSlots)));
   ch.bot_slots_ = config.max_bots;
   ch.price_slots_ = config.max_symbols;
+  ch.position_slots_ = config.max_symbols;
+  ch.balance_slots_ = config.max_currencies;
   for (std::uint32_t i = 0; i < ch.bot_slots_; ++i) BotSlot::format(slot_at<BotSlot>(ch.bots_, i));
   for (std::uint32_t i = 0; i < ch.price_slots_; ++i) {
     PriceSlot::format(slot_at<PriceSlot>(ch.prices_, i));
+  }
+  for (std::uint32_t i = 0; i < ch.position_slots_; ++i) {
+    PositionSlot::format(slot_at<PositionSlot>(ch.positions_, i));
+  }
+  for (std::uint32_t i = 0; i < ch.balance_slots_; ++i) {
+    BalanceSlot::format(slot_at<BalanceSlot>(ch.balances_, i));
   }
   HealthSlot::format(ch.health_);
   for (std::size_t i = 0; i < kLatencyPaths; ++i) {
@@ -99,6 +113,12 @@ void CoreChannel::publish_latency(LatencyPath path, const LatencyHistogram& h) n
   const auto i = static_cast<std::size_t>(path);
   if (i < kLatencyPaths) LatencySlot(slot_at<LatencySlot>(latency_, i)).store(h);
 }
+void CoreChannel::publish_position(std::uint32_t slot, const PositionSnapshot& p) noexcept {
+  if (slot < position_slots_) PositionSlot(slot_at<PositionSlot>(positions_, slot)).store(p);
+}
+void CoreChannel::publish_balance(std::uint32_t slot, const BalanceSnapshot& b) noexcept {
+  if (slot < balance_slots_) BalanceSlot(slot_at<BalanceSlot>(balances_, slot)).store(b);
+}
 
 std::optional<ControlChannel> ControlChannel::attach(std::string_view name, bool read_only,
                                                      std::string& why) noexcept {
@@ -106,7 +126,8 @@ std::optional<ControlChannel> ControlChannel::attach(std::string_view name, bool
   std::optional<Segment> seg = Segment::attach(name, kLayoutVersion, {}, read_only, why);
   if (!seg) return std::nullopt;
   for (const RegionKind k : {RegionKind::CommandRing, RegionKind::EventRing, RegionKind::BotSlots,
-                             RegionKind::PriceSlots, RegionKind::Health, RegionKind::Latency}) {
+                             RegionKind::PriceSlots, RegionKind::Health, RegionKind::Latency,
+                             RegionKind::PositionSlots, RegionKind::BalanceSlots}) {
     if (seg->region(kind(k)) == nullptr) {
       why = "segment lacks region " + std::to_string(kind(k)) + ": not a scalper-core segment";
       return std::nullopt;
@@ -135,6 +156,12 @@ std::optional<ControlChannel> ControlChannel::attach(std::string_view name, bool
       static_cast<std::uint32_t>(s.region_size(kind(RegionKind::BotSlots)) / BotSlot::bytes());
   ch.price_slots_ =
       static_cast<std::uint32_t>(s.region_size(kind(RegionKind::PriceSlots)) / PriceSlot::bytes());
+  ch.positions_ = static_cast<const char*>(s.region(kind(RegionKind::PositionSlots)));
+  ch.balances_ = static_cast<const char*>(s.region(kind(RegionKind::BalanceSlots)));
+  ch.position_slots_ = static_cast<std::uint32_t>(
+      s.region_size(kind(RegionKind::PositionSlots)) / PositionSlot::bytes());
+  ch.balance_slots_ = static_cast<std::uint32_t>(
+      s.region_size(kind(RegionKind::BalanceSlots)) / BalanceSlot::bytes());
   ch.last_sequence_ = 0;
   return ch;
 }
@@ -167,6 +194,14 @@ bool ControlChannel::read_latency(LatencyPath path, LatencyHistogram& out) const
   const auto i = static_cast<std::size_t>(path);
   if (i >= kLatencyPaths) return false;
   return LatencySlot(const_cast<char*>(slot_at<LatencySlot>(latency_, i))).load(out);
+}
+bool ControlChannel::read_position(std::uint32_t slot, PositionSnapshot& out) const noexcept {
+  if (slot >= position_slots_) return false;
+  return PositionSlot(const_cast<char*>(slot_at<PositionSlot>(positions_, slot))).load(out);
+}
+bool ControlChannel::read_balance(std::uint32_t slot, BalanceSnapshot& out) const noexcept {
+  if (slot >= balance_slots_) return false;
+  return BalanceSlot(const_cast<char*>(slot_at<BalanceSlot>(balances_, slot))).load(out);
 }
 
 }  // namespace scalper::shm

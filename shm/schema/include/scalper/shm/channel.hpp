@@ -24,10 +24,10 @@
 
 namespace scalper::shm {
 
-inline constexpr std::size_t kRegionCount = 6;
+inline constexpr std::size_t kRegionCount = 8;
 
 // The segment's regions for `config`, in order (command ring, event ring, bot, price, health,
-// latency slots). Ring capacities must be powers of two.
+// latency, position, balance slots). Ring capacities must be powers of two.
 [[nodiscard]] std::array<RegionSpec, kRegionCount> region_specs(const SchemaConfig& config);
 
 class CoreChannel {
@@ -48,6 +48,8 @@ class CoreChannel {
   void publish_price(std::uint32_t slot, const PriceSnapshot& price) noexcept;
   void publish_health(const HealthSnapshot& health) noexcept;
   void publish_latency(LatencyPath path, const LatencyHistogram& histogram) noexcept;
+  void publish_position(std::uint32_t slot, const PositionSnapshot& position) noexcept;
+  void publish_balance(std::uint32_t slot, const BalanceSnapshot& balance) noexcept;
   void heartbeat(std::uint64_t now_ns) noexcept { segment_.beat_core(now_ns); }
 
   [[nodiscard]] std::uint64_t events_published() const noexcept { return next_sequence_ - 1; }
@@ -63,8 +65,12 @@ class CoreChannel {
   char* prices_ = nullptr;
   char* health_ = nullptr;
   char* latency_ = nullptr;
+  char* positions_ = nullptr;
+  char* balances_ = nullptr;
   std::uint32_t bot_slots_ = 0;
   std::uint32_t price_slots_ = 0;
+  std::uint32_t position_slots_ = 0;
+  std::uint32_t balance_slots_ = 0;
   std::uint64_t next_sequence_ = 1;
   std::uint64_t dropped_ = 0;
 };
@@ -90,11 +96,15 @@ class ControlChannel {
 
   [[nodiscard]] std::uint32_t bot_slots() const noexcept { return bot_slots_; }
   [[nodiscard]] std::uint32_t price_slots() const noexcept { return price_slots_; }
+  [[nodiscard]] std::uint32_t position_slots() const noexcept { return position_slots_; }
+  [[nodiscard]] std::uint32_t balance_slots() const noexcept { return balance_slots_; }
   // False when the slot was never written or a stable copy could not be taken.
   [[nodiscard]] bool read_bot(std::uint32_t slot, BotSnapshot& out) const noexcept;
   [[nodiscard]] bool read_price(std::uint32_t slot, PriceSnapshot& out) const noexcept;
   [[nodiscard]] bool read_health(HealthSnapshot& out) const noexcept;
   [[nodiscard]] bool read_latency(LatencyPath path, LatencyHistogram& out) const noexcept;
+  [[nodiscard]] bool read_position(std::uint32_t slot, PositionSnapshot& out) const noexcept;
+  [[nodiscard]] bool read_balance(std::uint32_t slot, BalanceSnapshot& out) const noexcept;
 
   // Ring positions, for monitoring.
   [[nodiscard]] std::uint64_t commands_sent() const noexcept { return commands_.produced(); }
@@ -118,8 +128,12 @@ class ControlChannel {
   const char* prices_ = nullptr;
   const char* health_ = nullptr;
   const char* latency_ = nullptr;
+  const char* positions_ = nullptr;
+  const char* balances_ = nullptr;
   std::uint32_t bot_slots_ = 0;
   std::uint32_t price_slots_ = 0;
+  std::uint32_t position_slots_ = 0;
+  std::uint32_t balance_slots_ = 0;
   std::uint64_t last_sequence_ = 0;
 };
 

@@ -4,9 +4,12 @@
 //   command ring   control -> core   CommandRecord: every operator command of the engine
 //   event ring     core -> control   EventRecord: every action the engine decided, numbered
 //   bot slots      core -> control   one SeqlockSlot<BotSnapshot> per engine bot slot
-//   price slots    core -> control   one SeqlockSlot<PriceSnapshot> per symbol
-//   health slot    core -> control   SeqlockSlot<HealthSnapshot>: stream links, engine counters
+//   price slots    core -> control   one SeqlockSlot<PriceSnapshot> per symbol: last, mark
+//   health slot    core -> control   SeqlockSlot<HealthSnapshot>: stream links, engine counters,
+//                                    halt, journal
 //   latency slots  core -> control   SeqlockSlot<LatencyHistogram> per measured path
+//   position slots core -> control   one SeqlockSlot<PositionSnapshot> per (venue, symbol)
+//   balance slots  core -> control   one SeqlockSlot<BalanceSnapshot> per (venue, currency)
 //
 // Every record is trivially copyable and its size is static_asserted: the layout is an ABI
 // between two separately built programs, so any change here must bump kLayoutVersion (the
@@ -29,7 +32,9 @@
 namespace scalper::shm {
 
 // Bump on any change to a record, a region or their order.
-inline constexpr std::uint32_t kLayoutVersion = 1;
+// 2: commands travel as journal records; positions, balances, mark prices; halt and journal
+//    state in the health snapshot.
+inline constexpr std::uint32_t kLayoutVersion = 2;
 
 enum class RegionKind : std::uint32_t {
   CommandRing = 1,
@@ -38,17 +43,26 @@ enum class RegionKind : std::uint32_t {
   PriceSlots = 4,
   Health = 5,
   Latency = 6,
+  PositionSlots = 7,
+  BalanceSlots = 8,
 };
 
 // ---- control -> core -------------------------------------------------------------------------
 
-// The operator commands of the engine, and nothing else: the core turns each into an Event
-// (stamping seq and clocks) and journals it before the engine sees it.
-using Command = std::variant<CreateBot, UpdateBot, StartBot, StopBot, ToggleBot, DeleteBot, StopAll>;
+// An operator command of the engine, as the journal encodes it (engine/journal.hpp: length,
+// CRC, kind, payload). Not a typed variant: the ring is outside input to the core (a buggy or
+// hostile writer can put any bytes there), and the journal's decoder accepts only what its
+// encoder writes, so the core checks every record with the decoder it already trusts (and
+// fuzzes) before anything reads a field. encode_command/decode_command (command.hpp) are the
+// two ends.
+inline constexpr std::size_t kCommandBytes = 512;  // journal::kMaxRecordSize
 
 struct CommandRecord {
   std::uint64_t sent_wall_ns = 0;  // control's clock: command-to-ack latency
-  Command command;
+  std::uint64_t cmd_id = 0;        // echoed in the CommandResult, also for a refused record
+  std::uint32_t length = 0;        // bytes used in `bytes`
+  std::uint32_t reserved = 0;
+  std::byte bytes[kCommandBytes] = {};
 };
 
 // ---- core -> control -------------------------------------------------------------------------
@@ -67,8 +81,36 @@ struct BotSnapshot {
 
 struct PriceSnapshot {
   Symbol symbol;                 // empty: unused slot
-  Decimal last;                  // last traded price
+  Decimal last;                  // last traded price (0: none seen yet)
+  Decimal mark;                  // the venue's mark price (0: none seen yet)
   std::int64_t exchange_ts_ms = 0;
+  std::int64_t received_wall_ns = 0;
+  Venue venue = Venue::CoinDcxFutures;
+  std::uint8_t pad_[7] = {};
+};
+
+// The venue's own view of a position, as its stream reports it (the bots' positions are in
+// their BotRecords): what the exchange holds, whoever opened it.
+struct PositionSnapshot {
+  Symbol symbol;                 // empty: unused slot
+  Decimal size;                  // signed: negative = short
+  Decimal entry_price;
+  Decimal mark_price;
+  Decimal liquidation_price;
+  Decimal locked_margin;
+  Decimal leverage;
+  std::int64_t updated_at_ms = 0;     // the venue's time
+  std::int64_t received_wall_ns = 0;
+  Venue venue = Venue::CoinDcxFutures;
+  std::uint8_t pad_[7] = {};
+};
+
+using CurrencyText = FixedString<16>;
+
+struct BalanceSnapshot {
+  CurrencyText currency;         // empty: unused slot
+  Decimal balance;
+  Decimal locked;
   std::int64_t received_wall_ns = 0;
   Venue venue = Venue::CoinDcxFutures;
   std::uint8_t pad_[7] = {};
@@ -83,13 +125,31 @@ struct VenueHealth {
   std::uint8_t pad_[3] = {};
 };
 
+enum class CoreState : std::uint8_t {
+  Starting = 0,    // recovering: checkpoint, journal tail, then the exchange
+  Trading = 1,
+  Halted = 2,      // the kill switch: no order goes out until resume
+  Stopping = 3,    // SIGTERM: finishing the step, flushing, checkpointing
+};
+
 struct HealthSnapshot {
   VenueHealth venues[kVenueCount];
   EngineCounters engine;
   std::uint64_t last_input_seq = 0;
   std::uint64_t last_event_sequence = 0;
   std::uint64_t commands_received = 0;
-  std::uint64_t commands_rejected_full = 0;  // never: the core drains; kept for the dashboard
+  std::uint64_t commands_refused = 0;        // malformed records in the command ring
+  std::uint64_t events_dropped = 0;          // event records control was too far behind for
+  std::uint64_t journal_durable_seq = 0;     // the last input known to be on disk
+  std::uint64_t checkpoint_seq = 0;          // the input the newest checkpoint covers
+  std::int64_t started_wall_ns = 0;          // this core process's start
+  std::int64_t updated_wall_ns = 0;          // when this snapshot was taken
+  std::uint32_t bots = 0;
+  std::uint32_t pid = 0;
+  CoreState state = CoreState::Starting;
+  std::uint8_t halt_reason = 0;              // the engine's halt reason, when Halted
+  std::uint8_t pad_[6] = {};
+  ReasonText note;                           // why Halted or Starting, for the operator
 };
 
 // Log-linear latency histogram: bucket b counts samples in [lower(b), lower(b + 1)) ns, with
@@ -116,17 +176,20 @@ static_assert(std::is_trivially_copyable_v<BotSnapshot>);
 static_assert(std::is_trivially_copyable_v<PriceSnapshot>);
 static_assert(std::is_trivially_copyable_v<HealthSnapshot>);
 static_assert(std::is_trivially_copyable_v<LatencyHistogram>);
+static_assert(std::is_trivially_copyable_v<PositionSnapshot>);
+static_assert(std::is_trivially_copyable_v<BalanceSnapshot>);
 // Sizes are part of the ABI: a change here without a kLayoutVersion bump fails the build.
-static_assert(sizeof(CommandRecord) == 104);
+static_assert(sizeof(CommandRecord) == 24 + kCommandBytes);
 static_assert(sizeof(EventRecord) == 248);
 static_assert(sizeof(BotSnapshot) == 144);
-static_assert(sizeof(PriceSnapshot) == 56);
+static_assert(sizeof(PriceSnapshot) == 64);
 static_assert(sizeof(LatencyHistogram) == 24 + 8 * 41 * 8);
 
 // Capacities, from the core's config. Ring capacities are powers of two.
 struct SchemaConfig {
   std::uint32_t max_bots = 1024;
-  std::uint32_t max_symbols = 256;
+  std::uint32_t max_symbols = 256;   // price and position slots
+  std::uint32_t max_currencies = 32; // balance slots
   std::uint32_t command_capacity = 1024;
   std::uint32_t event_capacity = 65536;
 };
