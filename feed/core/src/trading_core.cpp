@@ -100,6 +100,7 @@ struct TradingCore::Shared {
   int wake_fd;
   std::atomic<bool> engine_parked{false};
   std::atomic<bool> stop{false};
+  std::atomic<bool> frozen{false};  // an input could not be journaled: nothing more is stepped
 };
 
 int usable_cpus() noexcept {
@@ -204,10 +205,15 @@ class TradingCore::FeedSide final : private FeedEventSink {
 
 // The engine and its order gateway on a loop: the engine thread's whole work in two-thread
 // mode, the other half of the one thread's in one-thread mode.
-class TradingCore::EngineSide final : private GatewaySink, private net::IoHandler {
+class TradingCore::EngineSide final : private GatewaySink,
+                                      private net::IoHandler,
+                                      private CommandSink {
  public:
   explicit EngineSide(Shared& shared)
-      : shared_(shared), engine_(shared.config.engine), out_(engine_.outbox_capacity()) {
+      : shared_(shared),
+        hooks_(shared.config.hooks),
+        engine_(shared.config.engine),
+        out_(engine_.outbox_capacity()) {
     gateway_events_.reserve(4096);
     timers_.reserve(std::size_t{shared.config.engine.max_bots} * 3 + 16);
     samples_.reserve(shared.config.tick_to_order_samples);
@@ -312,6 +318,7 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
     }
     busy |= drain_gateway_events();
     busy |= fire_timers();
+    if (hooks_ != nullptr) busy |= hooks_->turn(timing::mono_ns(), *this);
     return busy;
   }
 
@@ -338,6 +345,7 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
                       body.symbol, body.price, body.exchange_ts_ms, Venue::CoinDcxFutures, {}},
                   0);
             }
+            if (hooks_ != nullptr) hooks_->market(fe);
             if (shared_.config.on_market) shared_.config.on_market(fe);
           }
         },
@@ -345,10 +353,20 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
   }
 
   // Steps the engine and carries out its actions: orders to the gateway first (and, for a
-  // step on a fill frame, the tick-to-order sample), the rest after.
+  // step on a fill frame, the tick-to-order sample), the rest after. Journaled first.
   void step(const EventBody& body, std::int64_t seen_ns) {
+    if (shared_.frozen.load(std::memory_order_relaxed)) {
+      ++stats_.unjournaled;
+      return;
+    }
     const std::int64_t mono = timing::mono_ns();
-    const Event event{++seq_, mono, timing::wall_ns(), body};
+    const Event event{seq_ + 1, mono, timing::wall_ns(), body};
+    if (hooks_ != nullptr && !hooks_->journal(event)) {
+      shared_.frozen.store(true);
+      ++stats_.unjournaled;
+      return;
+    }
+    ++seq_;
     out_.clear();
     if (engine_.step(event, out_) != StepStatus::Ok) {
       if (shared_.config.log) shared_.config.log("engine refused an event (sequence or outbox)");
@@ -393,10 +411,19 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
         ++stats_.tick_to_order_deferred;
       }
     }
+    if (hooks_ != nullptr) hooks_->stepped(event, out_.actions());
     if (shared_.config.on_action) {
       for (const Action& a : out_.actions()) shared_.config.on_action(a);
     }
   }
+
+ public:
+  // Before the threads start (TradingCore::recover).
+  void recover(const std::function<std::uint64_t(Engine&)>& restore) { seq_ = restore(engine_); }
+
+ private:
+  // EngineHooks::turn's commands: stepped at once, like the operator queue's.
+  void command(const EventBody& command) override { step(command, 0); }
 
   // Every bot's ticker gets its trades channel on the stream (the feed thread joins it).
   void watch_ticker(const Symbol& ticker) {
@@ -409,6 +436,7 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
   }
 
   void record_sample(const TickToOrderSample& sample) {
+    if (hooks_ != nullptr) hooks_->sample(sample);
     if (samples_.size() < samples_.capacity()) {
       samples_.push_back(sample);
     } else {
@@ -462,6 +490,7 @@ class TradingCore::EngineSide final : private GatewaySink, private net::IoHandle
   }
 
   Shared& shared_;
+  EngineHooks* hooks_;
   Engine engine_;
   Outbox out_;
   std::unique_ptr<OrderGateway> gateway_;  // between open() and close()
@@ -555,5 +584,10 @@ const std::vector<TickToOrderSample>& TradingCore::tick_to_order() const noexcep
   return engine_->samples();
 }
 const Engine& TradingCore::engine() const noexcept { return engine_->engine(); }
+
+void TradingCore::recover(const std::function<std::uint64_t(Engine&)>& restore) {
+  if (!running_) engine_->recover(restore);
+}
+bool TradingCore::trading_frozen() const noexcept { return shared_->frozen.load(); }
 
 }  // namespace scalper::feed

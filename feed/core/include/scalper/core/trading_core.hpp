@@ -9,8 +9,17 @@
 //        shared machine (most operators: 2-4 vCPUs beside the control process) it is the
 //        faster of the two (feed/README.md has the figures).
 // `threads = Auto` picks one below 4 usable CPUs and says which at start, in the log. Operator
-// commands come in through a second SPSC queue. The journal, shm snapshots and the control
-// process come with the core process; this is what they will sit around.
+// commands come in through a second SPSC queue, or from the process's own hooks (below).
+//
+// Hooks (EngineHooks): where the core process hangs its journal and its shared-memory
+// publishing on the engine thread, without this file knowing either. Every input is handed
+// to journal() before the engine steps it; an input the hooks cannot journal is not stepped,
+// and from then on nothing is (the core never trades unjournaled: the process reports it and
+// the operator restarts it once the disk is fixed; reconciliation recovers what happened on
+// the exchange meanwhile). stepped() sees each step's actions after its orders went out,
+// market() every price, position and balance item, sample() every tick-to-order sample, and
+// turn() runs once per engine-thread pass to feed in the process's own commands (the shm
+// command ring) and publish at its own rate.
 //
 // The engine thread never steps the engine from inside a step: gateway outcomes (which can
 // arrive while an action is being handed to the gateway) wait in a small ring and are stepped
@@ -41,6 +50,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <span>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,6 +74,36 @@ enum class CoreThreads : std::uint8_t {
 };
 inline constexpr int kTwoThreadsFromCpus = 4;
 
+struct TickToOrderSample;
+
+// Where an EngineHooks::turn() hands its commands: stepped at once, on the engine thread.
+class CommandSink {
+ public:
+  virtual void command(const EventBody& command) = 0;
+
+ protected:
+  CommandSink() = default;
+  ~CommandSink() = default;
+};
+
+// The core process's part of the engine thread (see the banner). All calls on the engine
+// thread; none may block, and journal() and stepped() sit on the hot path: no allocation, no
+// syscall, no lock.
+class EngineHooks {
+ public:
+  virtual ~EngineHooks() = default;
+  // Before `event` is stepped. False: it could not be journaled; it is not stepped and the
+  // core stops stepping (trading_frozen()).
+  virtual bool journal(const Event& event) noexcept = 0;
+  // After a step whose orders were handed to the gateway: its actions.
+  virtual void stepped(const Event& event, std::span<const Action> actions) noexcept = 0;
+  // A market item of the stream (trades, mark prices, positions, balances).
+  virtual void market(const FeedEvent& event) noexcept = 0;
+  virtual void sample(const TickToOrderSample& sample) noexcept = 0;
+  // Once per pass of the engine thread. True when it did anything (keeps the thread spinning).
+  virtual bool turn(std::int64_t mono_ns, CommandSink& sink) noexcept = 0;
+};
+
 struct TradingCoreConfig {
   CoreThreads threads = CoreThreads::Auto;
   StreamSessionConfig stream;
@@ -85,6 +125,8 @@ struct TradingCoreConfig {
   std::function<void(const FeedEvent&)> on_market;
   // A line for the log (malformed frames, warnings), from either thread.
   std::function<void(std::string_view)> log;
+  // The core process's journal and publishing (not owned; outlives the TradingCore).
+  EngineHooks* hooks = nullptr;
 };
 
 // One fill frame answered with an order, in ns, split where the time goes. `total` ends where
@@ -114,6 +156,7 @@ struct TradingCoreStats {
   std::uint64_t tick_to_order_dropped = 0;   // samples past the buffer's capacity
   std::uint64_t tick_to_order_deferred = 0;  // orders on a fill that could not go at once
   std::uint64_t engine_wakeups = 0;          // times a producer woke the parked engine thread
+  std::uint64_t unjournaled = 0;             // inputs not stepped: the journal had failed
 };
 
 // Pins the calling thread to one CPU (what the feed_cpu / engine_cpu settings do). False when
@@ -142,6 +185,12 @@ class TradingCore {
   // An operator command (CreateBot, StartBot, StopAll, ...) for the engine thread. One
   // producer thread at a time. False when the command queue is full.
   bool submit(const EventBody& command);
+
+  // Before start() only: hands the engine to `restore` (which loads a checkpoint and replays
+  // the journal's tail into it) and continues numbering inputs after the seq it returns.
+  void recover(const std::function<std::uint64_t(Engine&)>& restore);
+  // True once an input could not be journaled: nothing has been stepped since.
+  [[nodiscard]] bool trading_frozen() const noexcept;
 
   // Valid after stop().
   [[nodiscard]] const TradingCoreStats& stats() const noexcept;
