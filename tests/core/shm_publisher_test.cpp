@@ -275,8 +275,8 @@ TEST_F(ShmPublisherTest, PricesPositionsAndBalancesReachTheirSlots) {
 TEST_F(ShmPublisherTest, MoreSymbolsThanSlotsAreDroppedNotOverflowed) {
   for (int i = 0; i < 10; ++i) {
     feed::FeedEvent trade;
-    trade.body = feed::TradeTick{sym("S" + std::to_string(i) + "/USDT"), dec("1"), dec("1"), 0,
-                                 0, false, {}};
+    trade.body = feed::TradeTick{
+        sym("S" + std::to_string(i) + "/USDT"), dec("1"), dec("1"), 0, 0, false, {}};
     publisher_->on_market(trade);
   }
   shm::PriceSnapshot p;

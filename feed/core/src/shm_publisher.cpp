@@ -24,8 +24,7 @@ std::uint64_t fingerprint(const BotRecord& b) noexcept {
 }  // namespace
 
 ShmPublisher::ShmPublisher(shm::CoreChannel& channel, const Engine& engine,
-                           ShmPublisherConfig config,
-                           std::function<DurabilityFigures()> durability)
+                           ShmPublisherConfig config, std::function<DurabilityFigures()> durability)
     : channel_(channel),
       engine_(engine),
       config_(config),
@@ -51,14 +50,9 @@ void ShmPublisher::on_step(const Event& event, std::span<const Action> actions) 
       case ActionKind::BotDeleted:
       case ActionKind::FillApplied:
       case ActionKind::CycleCompleted:
-      case ActionKind::OrderChanged:
-        bots_dirty_ = true;
-        break;
-      case ActionKind::CommandResult:
-        note_ack(std::get<CommandResult>(a));
-        break;
-      default:
-        break;
+      case ActionKind::OrderChanged: bots_dirty_ = true; break;
+      case ActionKind::CommandResult: note_ack(std::get<CommandResult>(a)); break;
+      default: break;
     }
   }
 }
@@ -136,8 +130,8 @@ void ShmPublisher::on_market(const feed::FeedEvent& event) noexcept {
 }
 
 void ShmPublisher::on_sample(const feed::TickToOrderSample& sample) noexcept {
-  shm::record_latency(tick_to_order_, static_cast<std::uint64_t>(std::max<std::int64_t>(
-                                          sample.total, 0)));
+  shm::record_latency(tick_to_order_,
+                      static_cast<std::uint64_t>(std::max<std::int64_t>(sample.total, 0)));
 }
 
 bool ShmPublisher::turn(std::int64_t mono_ns, feed::CommandSink& sink) noexcept {

@@ -100,14 +100,14 @@ class ShmPublisher {
   ShmPublisherConfig config_;
   std::function<DurabilityFigures()> durability_;
 
-  std::vector<SlotMark> published_;       // per engine bot slot: what the segment shows
-  std::uint32_t bot_cursor_ = 0;          // next slot of the walk in progress
-  bool bots_dirty_ = false;               // a step changed a bot since the walk began
+  std::vector<SlotMark> published_;  // per engine bot slot: what the segment shows
+  std::uint32_t bot_cursor_ = 0;     // next slot of the walk in progress
+  bool bots_dirty_ = false;          // a step changed a bot since the walk began
   bool walking_ = false;
   std::int64_t next_bot_walk_ns_ = 0;
   std::int64_t next_health_ns_ = 0;
 
-  std::vector<Symbol> price_symbols_;     // price slot -> symbol
+  std::vector<Symbol> price_symbols_;  // price slot -> symbol
   std::vector<shm::PriceSnapshot> prices_;
   std::vector<Symbol> position_symbols_;  // position slot -> symbol
   std::vector<FixedString<16>> currencies_;
