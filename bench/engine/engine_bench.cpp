@@ -10,6 +10,12 @@
 // BM_MarketTrade/bots:N  N bots, each with one accepted live buy; one iteration steps a public
 //   trade of their ticker that goes through none of their prices (the common case): the engine
 //   checks it against every order the exchange has (lost-report detection), and does nothing.
+// BM_EngineSave/bots:N, BM_EngineRestore/bots:N  N bots (max_bots = N), each with one accepted
+//   live order: one iteration writes the engine's whole state into a buffer sized once by
+//   checkpoint_capacity() (what the runtime does on the engine thread), or restores it into an
+//   engine of the same configuration (what a restart does). Checked once before timing: the
+//   round trip gives back the same bytes and the same bots and orders. Counters: bytes (the
+//   checkpoint's size), ns_per_bot, allocs_per_op (save must be 0).
 //
 // Items are engine steps. Counters: ns_per_step (wall time per step) and allocs_per_op (heap
 // allocations per step in the timed loop; the engine's target is 0). Bot creation, venue
@@ -104,6 +110,12 @@ struct BotBook {
 // returns nullptr when the engine did what the benchmark expects, else a reason to report.
 class Desk {
  public:
+  static EngineConfig config_for(std::uint32_t bots) {
+    EngineConfig c;
+    c.max_bots = bots;
+    return c;
+  }
+
   explicit Desk(std::uint32_t bots)
       : engine_(config_for(bots)), out_(engine_.outbox_capacity()), bot_count_(bots) {
     books_.reserve(bots);
@@ -214,16 +226,11 @@ class Desk {
   }
 
   [[nodiscard]] std::vector<BotBook>& books() noexcept { return books_; }
+  [[nodiscard]] const Engine& engine() const noexcept { return engine_; }
   [[nodiscard]] ExchangeIds& ids() noexcept { return ids_; }
   [[nodiscard]] std::uint64_t steps() const noexcept { return steps_; }
 
  private:
-  static EngineConfig config_for(std::uint32_t bots) {
-    EngineConfig c;
-    c.max_bots = bots;
-    return c;
-  }
-
   ExchangeOrder report(const BotBook& b, ExchangeStatus status, Decimal filled) const noexcept {
     ExchangeOrder o;
     o.exchange_id = b.exchange_id;
@@ -443,16 +450,103 @@ void BM_MarketTrade(benchmark::State& state) {
   report_counters(state, desk.steps() - steps_before, allocations.count(), elapsed_ns);
 }
 
+// A checkpoint of a desk's engine, and the check made before timing save or restore: the bytes
+// restore into a fresh engine of the same configuration, which saves them back unchanged and
+// holds every bot with its live order. nullptr when all is as expected.
+const char* check_round_trip(Desk& desk, const std::vector<std::byte>& bytes, std::uint32_t bots) {
+  if (bytes.empty()) return "save() wrote nothing into a buffer of checkpoint_capacity()";
+  Engine restored(Desk::config_for(bots));
+  if (!restored.restore(bytes)) return "restore() refused what save() wrote";
+  std::vector<std::byte> again(restored.checkpoint_capacity());
+  again.resize(restored.save(again));
+  if (again != bytes) return "save -> restore -> save is not byte-identical";
+  if (restored.bot_count() != bots) return "the restored engine lost bots";
+  for (const BotBook& b : desk.books()) {
+    const BotRecord* bot = restored.find_bot(b.bot);
+    if (bot == nullptr || bot->live_order != b.order) return "a restored bot lost its order";
+    const OrderRecord* order = restored.find_order(b.order);
+    if (order == nullptr || !(order->exchange_id == b.exchange_id)) {
+      return "a restored order lost its exchange id";
+    }
+  }
+  return nullptr;
+}
+
+void report_checkpoint(benchmark::State& state, std::size_t bytes, std::uint64_t allocs,
+                       double elapsed_ns) {
+  const auto iterations = static_cast<double>(state.iterations());
+  if (iterations == 0) return;
+  const auto bots = static_cast<double>(state.range(0));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(bytes));
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["ns_per_bot"] = benchmark::Counter(elapsed_ns / iterations / bots);
+  state.counters["allocs_per_op"] = benchmark::Counter(static_cast<double>(allocs) / iterations);
+  state.counters["bots"] = bots;
+}
+
+void BM_EngineSave(benchmark::State& state) {
+  const auto bots = static_cast<std::uint32_t>(state.range(0));
+  Desk desk(bots);
+  if (const char* why = desk.open()) return fail(state, why);
+  const Engine& engine = desk.engine();
+  std::vector<std::byte> buffer(engine.checkpoint_capacity());
+  std::vector<std::byte> first(buffer.size());
+  first.resize(engine.save(first));
+  if (const char* why = check_round_trip(desk, first, bots)) return fail(state, why);
+
+  std::size_t written = 0;
+  const testing::AllocationScope allocations;
+  LoopTimer timer;
+  for (auto _ : state) {
+    written = engine.save(buffer);
+    benchmark::DoNotOptimize(buffer.data());
+    benchmark::ClobberMemory();
+  }
+  const double elapsed_ns = timer.elapsed_ns();
+  const std::uint64_t allocs = allocations.count();
+  if (written != first.size()) return fail(state, "save() wrote a different size in the loop");
+  report_checkpoint(state, written, allocs, elapsed_ns);
+}
+
+void BM_EngineRestore(benchmark::State& state) {
+  const auto bots = static_cast<std::uint32_t>(state.range(0));
+  Desk desk(bots);
+  if (const char* why = desk.open()) return fail(state, why);
+  std::vector<std::byte> bytes(desk.engine().checkpoint_capacity());
+  bytes.resize(desk.engine().save(bytes));
+  if (const char* why = check_round_trip(desk, bytes, bots)) return fail(state, why);
+
+  Engine restored(Desk::config_for(bots));
+  bool ok = true;
+  const testing::AllocationScope allocations;
+  LoopTimer timer;
+  for (auto _ : state) {
+    ok &= restored.restore(bytes);
+    benchmark::ClobberMemory();
+  }
+  const double elapsed_ns = timer.elapsed_ns();
+  const std::uint64_t allocs = allocations.count();
+  if (!ok) return fail(state, "restore() refused the checkpoint in the loop");
+  report_checkpoint(state, bytes.size(), allocs, elapsed_ns);
+}
+
 BENCHMARK(BM_FillToOpposite)->ArgName("bots")->Arg(1)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_CommandMix)->ArgName("bots")->Arg(1)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_MarketTrade)->ArgName("bots")->Arg(1)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_EngineSave)->ArgName("bots")->Arg(1)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_EngineRestore)->ArgName("bots")->Arg(1)->Arg(1000)->Arg(10000);
 
 void print_help() {
   std::fputs(
       "engine_bench: Engine::step() throughput, fill -> opposite order (Google Benchmark).\n"
       "  BM_FillToOpposite/bots:N  fill + acceptance of the opposite order, round-robin\n"
       "  BM_CommandMix/bots:N      fills with price updates, stop and start between them\n"
-      "Counters: ns_per_step, allocs_per_op (target 0). Exits 1 if a pre-timing check fails.\n"
+      "  BM_MarketTrade/bots:N     a public trade through no order's price\n"
+      "  BM_EngineSave/bots:N      the engine's whole state into a checkpoint buffer\n"
+      "  BM_EngineRestore/bots:N   a checkpoint back into an engine\n"
+      "Counters: ns_per_step (ns_per_bot, bytes for checkpoints), allocs_per_op (target 0).\n"
+      "Exits 1 if a pre-timing check fails.\n"
       "Usually run through `./scalper bench` (JSON into build/bench/).\n\n",
       stdout);
   benchmark::PrintDefaultHelp();

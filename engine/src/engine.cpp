@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "checkpoint_codec.hpp"
 #include "tagged_index.hpp"
 
 namespace scalper {
@@ -191,6 +192,70 @@ class EarlyUpdates {
 
   static constexpr std::size_t kMaxTake = 8;
 
+  // ---- checkpoint: next position, count, arrivals, then the used entries by position ----
+  static constexpr std::size_t kCheckpointEntryMax = 4 + 8 + detail::kExchangeOrderMax;
+  [[nodiscard]] static std::size_t checkpoint_max(std::uint32_t capacity) noexcept {
+    return 4 + 4 + 8 + std::size_t{capacity == 0 ? 1 : capacity} * kCheckpointEntryMax;
+  }
+
+  void clear() noexcept {
+    for (Entry& e : entries_) e = Entry{};
+    index_.clear();
+    next_ = 0;
+    pushed_ = 0;
+    count_ = 0;
+  }
+
+  [[nodiscard]] bool save(detail::CheckpointWriter& w) const noexcept {
+    if (!w.room(16)) return false;
+    w.u32(static_cast<std::uint32_t>(next_));
+    w.u32(count_);
+    w.u64(pushed_);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const Entry& e = entries_[i];
+      if (!e.used) continue;
+      if (!w.room(4 + 8 + detail::exchange_order_size(e.report))) return false;
+      w.u32(static_cast<std::uint32_t>(i));
+      w.u64(e.pushed);
+      detail::write_exchange_order(w, e.report);
+    }
+    return true;
+  }
+
+  // Into a cleared ring. Arrivals increase around the ring from next_ (each push takes the
+  // position after the last), so walking it from there re-inserts the index entries in the
+  // order the pushes made them: the same layout, hence the same take() order.
+  void restore(detail::CheckpointReader& r) noexcept {
+    const std::uint32_t next = r.u32();
+    const std::uint32_t count = r.u32();
+    const std::uint64_t pushed = r.u64();
+    if (!r.check(next < entries_.size() && count <= entries_.size())) return;
+    std::uint32_t last = 0;
+    for (std::uint32_t k = 0; k < count; ++k) {
+      const std::uint32_t pos = r.u32();
+      const std::uint64_t arrival = r.u64();
+      const ExchangeOrder report = detail::read_exchange_order(r);
+      if (!r.check(r.ok() && pos < entries_.size() && (k == 0 || pos > last) && arrival >= 1 &&
+                   arrival <= pushed)) {
+        return;
+      }
+      last = pos;
+      entries_[pos] = Entry{report, hash_key(report.exchange_id), arrival, true};
+    }
+    next_ = next;
+    pushed_ = pushed;
+    count_ = count;
+    std::uint64_t previous = 0;
+    for (std::size_t k = 0; k < entries_.size(); ++k) {
+      const std::size_t i = (next_ + k) % entries_.size();
+      const Entry& e = entries_[i];
+      if (!e.used) continue;
+      if (!r.check(e.pushed > previous)) return;
+      previous = e.pushed;
+      index_.insert(e.hash, static_cast<std::uint32_t>(i));
+    }
+  }
+
  private:
   struct Entry {
     ExchangeOrder report;
@@ -279,6 +344,7 @@ struct Engine::State {
   // outcome is unknown must never be matched to one of these: their fills were applied.
   std::vector<std::uint64_t> forgotten;
   std::size_t forgotten_next = 0;
+  bool forgotten_wrapped = false;  // every entry written at least once (else [next, end) are 0)
 
   VenueState venues[kVenueCount];
   EarlyUpdates early;
@@ -290,6 +356,9 @@ struct Engine::State {
   std::uint64_t next_request_id = 1;
   std::uint64_t last_seq = 0;
   EngineCounters counters;
+  // The kill switch (decision 13): while set, pump() places nothing and no bot starts.
+  bool halted = false;
+  HaltReason halt_reason = HaltReason::Operator;
 
   // ---- per step ------------------------------------------------------------------------
   const Event* ev = nullptr;
@@ -302,7 +371,9 @@ struct Engine::State {
   std::size_t action_bound(const EventBody& body) const noexcept {
     switch (kind_of(body)) {
       case EventKind::StopAll:
-      case EventKind::ReconcileEnd: return kPerBotActionBound * bot_count + kEventActionBound;
+      case EventKind::ReconcileEnd:
+      case EventKind::Recovered:
+      case EventKind::Halt: return kPerBotActionBound * bot_count + kEventActionBound;
       case EventKind::OrderAccepted: return kEventActionBound * (1 + kEarlyReplayMax);
       case EventKind::CreateBot:
       case EventKind::UpdateBot:
@@ -320,7 +391,8 @@ struct Engine::State {
       case EventKind::ReconcileOrder:
       case EventKind::TimerFired:
       case EventKind::MarketTrade:
-      case EventKind::StreamSilent: return kEventActionBound;
+      case EventKind::StreamSilent:
+      case EventKind::Resume: return kEventActionBound;
     }
     return kEventActionBound;
   }
@@ -479,7 +551,10 @@ struct Engine::State {
     o.mapped = false;
     remove_resting(slot);
     forgotten[forgotten_next] = o.index_hash;
-    forgotten_next = (forgotten_next + 1) % forgotten.size();
+    if (++forgotten_next == forgotten.size()) {
+      forgotten_next = 0;
+      forgotten_wrapped = true;
+    }
   }
 
   // The bot's next order slot in turn. Its previous occupant is terminal: a bot has one
@@ -526,9 +601,15 @@ struct Engine::State {
 
   void add_resting(std::uint32_t slot) {
     Order& o = orders[slot];
-    o.resting_pos = static_cast<std::uint32_t>(resting.size());
     o.crossed_mono_ns = 0;
     o.next_trade_check_ns = 0;
+    index_resting(slot);
+  }
+
+  // Enters a mapped order in the resting array and its band (restore() rebuilds them so).
+  void index_resting(std::uint32_t slot) {
+    Order& o = orders[slot];
+    o.resting_pos = static_cast<std::uint32_t>(resting.size());
     const Resting r{o.rec.price, slot, symbol_tag(o.rec.symbol), o.rec.side, o.rec.venue};
     resting.push_back(r);
     ++venue_state(o.rec.venue).resting;
@@ -589,6 +670,7 @@ struct Engine::State {
   // bot's quantity); otherwise the exit of exactly the open position (decision 7).
   void pump(std::uint32_t bslot) {
     Bot& b = bots[bslot];
+    if (halted) return;  // no bot is ACTIVE while halted; this makes "no order" unconditional
     if (!b.want_order || b.deleting || b.rec.status != BotStatus::Active) return;
     if (b.live_slot != kNone || b.retry_pending) return;
     if (venues[static_cast<std::size_t>(b.rec.venue)].link != VenueLink::Live) return;
@@ -744,6 +826,7 @@ struct Engine::State {
   }
 
   void on(const CreateBot& c) {
+    if (halted) return command_result(c.cmd_id, {}, CommandStatus::Refused, kHaltedText);
     std::string_view why;
     BotParams p = c.params;
     if (!validate(p, why)) return command_result(c.cmd_id, {}, CommandStatus::Invalid, why);
@@ -907,6 +990,7 @@ struct Engine::State {
     if (slot == kNone || bots[slot].deleting) {
       return command_result(s.cmd_id, s.bot, CommandStatus::NotFound, "bot not found");
     }
+    if (halted) return command_result(s.cmd_id, s.bot, CommandStatus::Refused, kHaltedText);
     if (bots[slot].rec.status == BotStatus::Active) {
       // Decision 6: never a second order (the original placed one on every start).
       return command_result(s.cmd_id, s.bot, CommandStatus::NoOp, "bot is already active");
@@ -927,10 +1011,13 @@ struct Engine::State {
     if (slot == kNone || bots[slot].deleting) {
       return command_result(t.cmd_id, t.bot, CommandStatus::NotFound, "bot not found");
     }
-    if (bots[slot].rec.status == BotStatus::Active)
+    if (bots[slot].rec.status == BotStatus::Active) {
       stop_bot(slot, t.cmd_id, true);
-    else
+    } else if (halted) {
+      command_result(t.cmd_id, t.bot, CommandStatus::Refused, kHaltedText);
+    } else {
       start_bot(slot, t.cmd_id, true);
+    }
   }
 
   void on(const DeleteBot& d) {
@@ -975,6 +1062,56 @@ struct Engine::State {
     n.level = LogLevel::Error;
     n.count = stopped;
     command_result(s.cmd_id, {}, CommandStatus::Ok, {}, stopped);
+  }
+
+  // ======================================================================= kill switch ====
+  // Decision 13 of docs/architecture.md §3. Halt is stop-all (each cancel's intent recorded
+  // first, decision 5) that also keeps anything from starting again, and lists every venue to
+  // verify nothing is left live (a listing that still shows an order we cancelled sends the
+  // cancel again). Fills that arrive while halted are applied; their bots are stopped, so they
+  // place nothing. Reconciliation goes on as usual. Resume lifts the halt only.
+
+  static constexpr std::string_view kHaltedText = "trading is halted: resume first";
+
+  void on(const Halt& h) {
+    halted = true;
+    halt_reason = h.reason;
+    std::uint32_t stopped = 0;
+    std::uint32_t cancelled = 0;
+    for (std::uint32_t slot = 0; slot < bots.size(); ++slot) {
+      Bot& b = bots[slot];
+      if (!b.used || b.deleting) continue;  // a deleting bot's cancel is on its way already
+      const bool was_active = b.rec.status == BotStatus::Active;
+      if (!was_active && b.live_slot == kNone) continue;
+      if (halt_bot(slot, CancelReason::Stop)) ++cancelled;
+      if (was_active) ++stopped;
+    }
+    for (std::size_t v = 0; v < kVenueCount; ++v) {
+      if (config.venue_enabled[v]) query_orders(static_cast<Venue>(v));
+    }
+    ActivityLog& l = log(nullptr, LogLevel::Error, LogKind::Halted);
+    l.n = stopped;
+    l.m = cancelled;
+    l.text.assign_truncated(lower(h.reason));
+    Notify& n = out->emplace<Notify>();
+    n.kind = NotifyKind::Halted;
+    n.level = LogLevel::Error;
+    n.count = stopped;
+    n.count2 = cancelled;
+    n.text = l.text;
+    command_result(h.cmd_id, {}, CommandStatus::Ok, {}, stopped);
+  }
+
+  void on(const Resume& r) {
+    if (!halted) {
+      return command_result(r.cmd_id, {}, CommandStatus::NoOp, "trading is not halted");
+    }
+    halted = false;
+    log(nullptr, LogLevel::Info, LogKind::Resumed);
+    Notify& n = out->emplace<Notify>();
+    n.kind = NotifyKind::Resumed;
+    n.level = LogLevel::Info;
+    command_result(r.cmd_id, {}, CommandStatus::Ok);
   }
 
   // ============================================================== order-entry outcomes ====
@@ -1064,6 +1201,15 @@ struct Engine::State {
     placement_failed(bslot, o, r.kind == RejectKind::Transient, r.reason);
   }
 
+  // The back-off before placement attempt `attempts` + 1: base × 2^(attempts − 1), capped.
+  [[nodiscard]] std::int64_t retry_delay(std::uint32_t attempts) const noexcept {
+    std::int64_t delay = config.retry_base_ns;
+    for (std::uint32_t i = 1; i < attempts && delay != 0 && delay < config.retry_max_ns; ++i) {
+      delay *= 2;
+    }
+    return delay > config.retry_max_ns ? config.retry_max_ns : delay;
+  }
+
   // Decision 8: transient → retry with back-off, never a second live order; definitive (or
   // out of attempts) → ERROR and an alert.
   void placement_failed(std::uint32_t bslot, const Order& o, bool transient,
@@ -1076,10 +1222,7 @@ struct Engine::State {
     }
     ++b.place_attempts;
     if (transient && b.place_attempts < config.max_place_attempts) {
-      std::int64_t delay = config.retry_base_ns;
-      for (std::uint32_t i = 1; i < b.place_attempts && delay < config.retry_max_ns; ++i)
-        delay *= 2;
-      if (delay > config.retry_max_ns) delay = config.retry_max_ns;
+      const std::int64_t delay = retry_delay(b.place_attempts);
       b.retry_pending = true;
       arm_timer(b, TimerKind::PlaceRetry, delay);
       ActivityLog& l = log(&b, LogLevel::Warning, LogKind::PlaceRetrying);
@@ -1556,6 +1699,67 @@ struct Engine::State {
     on_cancelled(bslot, slot);
   }
 
+  // ========================================================================== restart ====
+  // A new process restored a checkpoint and replayed the journal after it: the state is the
+  // old process's, but its REST requests, timers and connections died with it.
+  //   - every venue is Down: placements wait for the stream and its listing (decision 1);
+  //   - a placement with no answer is an order whose outcome is unknown (decision 8: CoinDCX
+  //     has no client order id, so it is never sent twice; the listing adopts it, or, not
+  //     listed twice a few seconds apart, it was never placed and is placed again);
+  //   - a cancel with no answer keeps its intent: a listing that shows the order open sends it
+  //     again, one that no longer shows it settles it;
+  //   - missed listings are counted afresh, so two listings of the new process settle an order
+  //     (a miss just before the crash and one just after it may be too close together);
+  //   - timers: the retry back-offs and cancel timeouts still needed are armed again; the
+  //     venue timers lapse with the link (the sweep is armed again when the venue is live; the
+  //     reconnect's listing answers every pending trade check).
+  void on(const Recovered&) {
+    for (VenueState& v : venues) forget_venue_io(v);
+    for (const Resting& r : resting) {
+      Order& o = orders[r.slot];
+      o.crossed_mono_ns = 0;
+      o.next_trade_check_ns = 0;
+    }
+    std::uint32_t placements = 0;
+    std::uint32_t cancels = 0;
+    for (std::uint32_t slot = 0; slot < bots.size(); ++slot) {
+      Bot& b = bots[slot];
+      if (!b.used) continue;
+      bool cancelling = false;
+      if (b.live_slot != kNone) {
+        Order& o = orders[b.live_slot];
+        o.listing_misses = 0;
+        if (o.rec.status == OrderStatus::PendingNew) set_status(b.live_slot, OrderStatus::Unknown);
+        if (o.rec.status == OrderStatus::Unknown) {
+          o.listable_since_request = next_request_id;
+          ++placements;
+        }
+        cancelling = o.rec.status == OrderStatus::PendingCancel;
+        if (cancelling) ++cancels;
+      }
+      if (b.retry_pending) {
+        arm_timer(b, TimerKind::PlaceRetry, retry_delay(b.place_attempts));
+      } else if (cancelling) {
+        arm_timer(b, TimerKind::CancelTimeout, config.cancel_timeout_ns);
+      }
+    }
+    ActivityLog& l = log(nullptr, LogLevel::Info, LogKind::Recovered);
+    l.n = placements;
+    l.m = cancels;
+  }
+
+  void forget_venue_io(VenueState& v) {
+    v.link = VenueLink::Down;
+    if (v.last_answer < v.last_query) v.last_answer = v.last_query;  // none is in flight now
+    // The new process's clock may not continue the old one's (a reboot): start afresh.
+    v.last_query_mono_ns = ev->mono_ns;
+    v.last_answer_mono_ns = ev->mono_ns;
+    for (VenueState::Timer* t : {&v.trade_check, &v.sweep}) {
+      t->armed = false;
+      ++t->generation;  // whatever the old process armed is stale
+    }
+  }
+
   // ============================================================================ timers ====
 
   void on(const TimerFired& t) {
@@ -1683,6 +1887,375 @@ struct Engine::State {
     }
     arm_venue_timer(t.venue, TimerKind::Sweep, config.sweep_interval_ns);
   }
+
+  // ======================================================================= checkpoints ====
+  // The layout is in checkpoint.hpp; the fields of each table below, in the order written.
+  // Not written, because restore() derives them: the two hash indexes, the resting array and
+  // its bands (a stale band is recomputed before use, so an exact one behaves the same), the
+  // per-venue counts of resting, unknown and pending orders, each bot's live slot, each
+  // order's bot slot and hash, the early ring's index and hashes. Not written because they
+  // only matter inside a step: dirty marks, the current event and outbox.
+
+  // last_seq, three id generators, ten counters | halted, halt_reason, 2 reserved
+  static constexpr std::size_t kEngineFieldsSize = 4 * 8 + 10 * 8 + 4;
+  static_assert(sizeof(EngineCounters) == 10 * 8, "a new counter must be saved below");
+  // link, two armed flags, reserved | listed, resolved | 5 request ids and times | 2 timer gens
+  static constexpr std::size_t kVenueFieldsSize = 4 + 2 * 4 + 5 * 8 + 2 * 8;
+  // slot | the record | 5 cycle decimals, timer generation, attempts | 6 small fields
+  static constexpr std::size_t kBotExtra = 4 + 5 * 8 + 8 + 4 + 6;
+  static constexpr std::size_t kBotMax = kBotExtra + detail::kBotRecordMax;
+  // slot | the record | notional, 2 request ids, 2 trade-check times | misses | mapped
+  static constexpr std::size_t kOrderExtra = 4 + 5 * 8 + 4 + 1;
+  static constexpr std::size_t kOrderMax = kOrderExtra + detail::kOrderRecordMax;
+
+  static std::size_t checkpoint_bound(const EngineConfig& c) noexcept {
+    const std::size_t bots = c.max_bots;
+    const std::size_t orders = bots * kOrdersPerBot;
+    return checkpoint::kHeaderSize + detail::kConfigRecordSize + kEngineFieldsSize +
+           kVenueCount * kVenueFieldsSize + 4 + bots * kBotMax + 4 + bots * 4 + 4 +
+           orders * kOrderMax + 8 + orders * 8 +
+           EarlyUpdates::checkpoint_max(c.early_update_capacity);
+  }
+
+  std::size_t save(std::span<std::byte> buffer) const noexcept {
+    if (buffer.size() < checkpoint::kHeaderSize) return 0;
+    std::byte* const start = buffer.data();
+    std::byte* const payload = start + checkpoint::kHeaderSize;
+    detail::CheckpointWriter w(payload, start + buffer.size());
+    if (!save_engine(w) || !save_bots(w) || !save_orders(w) || !save_forgotten(w) ||
+        !early.save(w)) {
+      return 0;
+    }
+    const auto size = static_cast<std::size_t>(w.position() - payload);
+    detail::seal_checkpoint(start, size);
+    return checkpoint::kHeaderSize + size;
+  }
+
+  bool save_engine(detail::CheckpointWriter& w) const noexcept {
+    if (!w.room(detail::kConfigRecordSize + kEngineFieldsSize + kVenueCount * kVenueFieldsSize)) {
+      return false;
+    }
+    detail::write_config_record(config, w.position());
+    w.skip(detail::kConfigRecordSize);
+    w.u64(last_seq);
+    w.u64(next_bot_id);
+    w.u64(next_order_serial);
+    w.u64(next_request_id);
+    const EngineCounters& c = counters;
+    for (std::uint64_t n :
+         {c.steps, c.duplicate_updates, c.unknown_orders, c.early_updates, c.stale_timers,
+          c.stale_outcomes, c.trade_checks, c.silence_checks, c.sweeps, c.fills_recovered}) {
+      w.u64(n);
+    }
+    w.flag(halted);
+    w.enumerated(halt_reason);
+    w.u8(0);
+    w.u8(0);
+    for (const VenueState& v : venues) {
+      w.enumerated(v.link);
+      w.flag(v.trade_check.armed);
+      w.flag(v.sweep.armed);
+      w.u8(0);
+      w.u32(v.listed);
+      w.u32(v.resolved);
+      w.u64(v.connect_request);
+      w.u64(v.last_query);
+      w.u64(v.last_answer);
+      w.i64(v.last_query_mono_ns);
+      w.i64(v.last_answer_mono_ns);
+      w.u64(v.trade_check.generation);
+      w.u64(v.sweep.generation);
+    }
+    return true;
+  }
+
+  // The used bots in slot order, then the free list in its order (it decides future slots,
+  // hence future order ids).
+  bool save_bots(detail::CheckpointWriter& w) const noexcept {
+    if (!w.room(4)) return false;
+    w.u32(bot_count);
+    for (std::uint32_t slot = 0; slot < bots.size(); ++slot) {
+      const Bot& b = bots[slot];
+      if (!b.used) continue;
+      if (!w.room(kBotExtra + detail::bot_record_size(b.rec))) return false;
+      w.u32(slot);
+      detail::write_bot_record(w, b.rec);
+      w.dec(b.cycle_buy_qty);
+      w.dec(b.cycle_buy_notional);
+      w.dec(b.cycle_sell_notional);
+      w.dec(b.cycle_fees);
+      w.dec(b.trigger_price);
+      w.u64(b.timer_generation);
+      w.u32(b.place_attempts);
+      w.enumerated(b.trigger_side);
+      w.u8(static_cast<std::uint8_t>(b.next_order_in_ring));
+      w.enumerated(b.next_origin);
+      w.flag(b.want_order);
+      w.flag(b.retry_pending);
+      w.flag(b.deleting);
+    }
+    if (!w.room(4 + 4 * free_bots.size())) return false;
+    w.u32(static_cast<std::uint32_t>(free_bots.size()));
+    for (std::uint32_t slot : free_bots) w.u32(slot);
+    return true;
+  }
+
+  // Every order slot ever used, in slot order: settled orders stay readable (find_order).
+  bool save_orders(detail::CheckpointWriter& w) const noexcept {
+    if (!w.room(4)) return false;
+    std::byte* const count_at = w.position();
+    w.u32(0);  // the count, written below
+    std::uint32_t count = 0;
+    for (std::uint32_t slot = 0; slot < orders.size(); ++slot) {
+      const Order& o = orders[slot];
+      if (!o.used) continue;
+      if (!w.room(kOrderExtra + detail::order_record_size(o.rec))) return false;
+      ++count;
+      w.u32(slot);
+      detail::write_order_record(w, o.rec);
+      w.dec(o.notional);
+      w.u64(o.listable_since_request);
+      w.u64(o.last_listed_request);
+      w.i64(o.crossed_mono_ns);
+      w.i64(o.next_trade_check_ns);
+      w.u32(o.listing_misses);
+      w.flag(o.mapped);
+    }
+    detail::store_le<std::uint32_t>(count_at, count);
+    return true;
+  }
+
+  // The ring's next position and how much of it was ever written; the unwritten rest is zero.
+  bool save_forgotten(detail::CheckpointWriter& w) const noexcept {
+    const std::size_t filled = forgotten_wrapped ? forgotten.size() : forgotten_next;
+    if (!w.room(8 + 8 * filled)) return false;
+    w.u32(static_cast<std::uint32_t>(forgotten_next));
+    w.u32(static_cast<std::uint32_t>(filled));
+    for (std::size_t i = 0; i < filled; ++i) w.u64(forgotten[i]);
+    return true;
+  }
+
+  // As the constructor leaves it, without allocating: restore() starts here, and a refused
+  // checkpoint ends here.
+  void reset() noexcept {
+    for (Bot& b : bots) b = Bot{};
+    free_bots.clear();
+    for (std::uint32_t i = config.max_bots; i > 0; --i) free_bots.push_back(i - 1);
+    bot_index.clear();
+    bot_count = 0;
+    for (Order& o : orders) o = Order{};
+    exchange_index.clear();
+    for (std::uint64_t& h : forgotten) h = 0;
+    forgotten_next = 0;
+    forgotten_wrapped = false;
+    for (VenueState& v : venues) v = VenueState{};
+    early.clear();
+    resting.clear();
+    for (PriceBand& b : bands) b = PriceBand{};
+    next_bot_id = 1;
+    next_order_serial = 1;
+    next_request_id = 1;
+    last_seq = 0;
+    counters = EngineCounters{};
+    halted = false;
+    halt_reason = HaltReason::Operator;
+    dirty_bots.clear();
+    dirty_orders.clear();
+  }
+
+  checkpoint::Status restore(std::span<const std::byte> in) noexcept {
+    reset();
+    std::span<const std::byte> payload;
+    const checkpoint::Status opened = detail::open_checkpoint(in, payload);
+    if (opened != checkpoint::Status::Ok) return opened;
+    detail::CheckpointReader r(payload);
+    const std::byte* const fields = r.take(detail::kConfigRecordSize);
+    EngineConfig made_with;
+    if (fields == nullptr || !detail::read_config_record(fields, made_with)) {
+      return checkpoint::Status::BadPayload;
+    }
+    if (!detail::same_config(made_with, config)) return checkpoint::Status::ConfigMismatch;
+    if (restore_engine(r) && restore_bots(r) && restore_orders(r) && restore_live_orders(r) &&
+        restore_forgotten(r)) {
+      early.restore(r);
+      if (r.ok() && r.at_end()) return checkpoint::Status::Ok;
+    }
+    reset();
+    return checkpoint::Status::BadPayload;
+  }
+
+  bool restore_engine(detail::CheckpointReader& r) noexcept {
+    last_seq = r.u64();
+    next_bot_id = r.u64();
+    next_order_serial = r.u64();
+    next_request_id = r.u64();
+    EngineCounters& c = counters;
+    for (std::uint64_t* n :
+         {&c.steps, &c.duplicate_updates, &c.unknown_orders, &c.early_updates, &c.stale_timers,
+          &c.stale_outcomes, &c.trade_checks, &c.silence_checks, &c.sweeps, &c.fills_recovered}) {
+      *n = r.u64();
+    }
+    halted = r.flag();
+    halt_reason = r.enumerated<HaltReason>();
+    r.check(r.u8() == 0);
+    r.check(r.u8() == 0);
+    // Ids start at 1; an order serial must leave room for the slot bits.
+    r.check(next_bot_id >= 1 && next_order_serial >= 1 && next_request_id >= 1 &&
+            next_order_serial <= (std::uint64_t{1} << (64 - kOrderSlotBits)));
+    for (VenueState& v : venues) {
+      v.link = r.enumerated<VenueLink>();
+      v.trade_check.armed = r.flag();
+      v.sweep.armed = r.flag();
+      r.check(r.u8() == 0);
+      v.listed = r.u32();
+      v.resolved = r.u32();
+      v.connect_request = r.u64();
+      v.last_query = r.u64();
+      v.last_answer = r.u64();
+      v.last_query_mono_ns = r.i64();
+      v.last_answer_mono_ns = r.i64();
+      v.trade_check.generation = r.u64();
+      v.sweep.generation = r.u64();
+    }
+    return r.ok();
+  }
+
+  bool restore_bots(detail::CheckpointReader& r) noexcept {
+    const std::uint32_t count = r.u32();
+    if (!r.check(count <= bots.size())) return false;
+    for (std::uint32_t k = 0, last = 0; k < count; ++k) {
+      const std::uint32_t slot = r.u32();
+      if (!r.check(slot < bots.size() && (k == 0 || slot > last))) return false;
+      last = slot;
+      Bot& b = bots[slot];
+      b.rec = detail::read_bot_record(r);
+      b.cycle_buy_qty = r.dec();
+      b.cycle_buy_notional = r.dec();
+      b.cycle_sell_notional = r.dec();
+      b.cycle_fees = r.dec();
+      b.trigger_price = r.dec();
+      b.timer_generation = r.u64();
+      b.place_attempts = r.u32();
+      b.trigger_side = r.enumerated<Side>();
+      b.next_order_in_ring = r.u8();
+      b.next_origin = r.enumerated<OrderOrigin>();
+      b.want_order = r.flag();
+      b.retry_pending = r.flag();
+      b.deleting = r.flag();
+      // Ids are unique and were issued; bot_slot() sees only the bots restored so far.
+      if (!r.check(r.ok() && b.rec.id.valid() && b.rec.id.value < next_bot_id &&
+                   b.next_order_in_ring < kOrdersPerBot && bot_slot(b.rec.id) == kNone)) {
+        return false;
+      }
+      b.used = true;
+      bot_index.insert(hash_key(b.rec.id.value), slot);
+      ++bot_count;
+    }
+    // Exactly the unused slots, each once (marked in dirty_step meanwhile, which is 0 for
+    // every bot after reset()).
+    const std::uint32_t free_count = r.u32();
+    if (!r.check(free_count == bots.size() - bot_count)) return false;
+    free_bots.clear();  // capacity stays: no allocation below
+    bool ok = true;
+    for (std::uint32_t k = 0; k < free_count && ok; ++k) {
+      const std::uint32_t slot = r.u32();
+      ok = r.check(slot < bots.size() && !bots[slot].used && bots[slot].dirty_step == 0);
+      if (!ok) break;
+      bots[slot].dirty_step = 1;
+      free_bots.push_back(slot);
+    }
+    for (Bot& b : bots) b.dirty_step = 0;
+    return ok && r.ok();
+  }
+
+  bool restore_orders(detail::CheckpointReader& r) noexcept {
+    const std::uint32_t count = r.u32();
+    if (!r.check(count <= orders.size())) return false;
+    for (std::uint32_t k = 0, last = 0; k < count; ++k) {
+      const std::uint32_t slot = r.u32();
+      if (!r.check(slot < orders.size() && (k == 0 || slot > last))) return false;
+      last = slot;
+      Order& o = orders[slot];
+      o.rec = detail::read_order_record(r);
+      o.notional = r.dec();
+      o.listable_since_request = r.u64();
+      o.last_listed_request = r.u64();
+      o.crossed_mono_ns = r.i64();
+      o.next_trade_check_ns = r.i64();
+      o.listing_misses = r.u32();
+      const bool mapped = r.flag();
+      if (!r.ok() || !restore_order(r, slot, mapped)) return false;
+    }
+    return true;
+  }
+
+  // Checks one order against what step() keeps true, then enters it in the derived tables.
+  bool restore_order(detail::CheckpointReader& r, std::uint32_t slot, bool mapped) noexcept {
+    Order& o = orders[slot];
+    const std::uint64_t serial = o.rec.id.value >> kOrderSlotBits;
+    o.bot_slot = slot / kOrdersPerBot;
+    const Bot& b = bots[o.bot_slot];
+    const bool settled = is_terminal(o.rec.status);
+    // Its id carries its slot; it was issued to a bot that was issued.
+    if (!r.check((o.rec.id.value & kOrderSlotMask) == slot && serial >= 1 &&
+                 serial < next_order_serial && o.rec.bot.valid() &&
+                 o.rec.bot.value < next_bot_id)) {
+      return false;
+    }
+    // Unsettled: its bot's one live order. Settled ones may outlive their bot (deleted), and
+    // the slot may be another bot's since, but a bot that still exists is the ring's owner.
+    if (!settled && !r.check(b.used && b.rec.id == o.rec.bot && b.rec.live_order == o.rec.id)) {
+      return false;
+    }
+    const std::uint32_t owner = bot_slot(o.rec.bot);
+    if (!r.check(owner == kNone || owner == o.bot_slot)) return false;
+    o.used = true;
+    if (o.rec.status == OrderStatus::Unknown) ++venue_state(o.rec.venue).unknown_orders;
+    if (o.rec.status == OrderStatus::PendingNew) ++venue_state(o.rec.venue).pending_new;
+    if (!mapped) return true;
+    // Mapped: accepted or found, not settled, its exchange id no other order's.
+    const std::uint64_t hash = hash_key(o.rec.exchange_id);
+    if (!r.check(!settled && o.rec.status != OrderStatus::PendingNew &&
+                 o.rec.status != OrderStatus::Unknown && !o.rec.exchange_id.empty() &&
+                 exchange_slot(o.rec.exchange_id, hash) == kNone)) {
+      return false;
+    }
+    exchange_index.insert(hash, slot);
+    o.index_hash = hash;
+    o.mapped = true;
+    index_resting(slot);
+    return true;
+  }
+
+  // Each bot's live order is one of its own slots, restored and not settled. A bot being
+  // deleted has one (it is removed the moment its order settles).
+  bool restore_live_orders(detail::CheckpointReader& r) noexcept {
+    for (std::uint32_t bslot = 0; bslot < bots.size(); ++bslot) {
+      Bot& b = bots[bslot];
+      if (b.used && b.deleting && !r.check(b.rec.live_order.valid())) return false;
+      if (!b.used || !b.rec.live_order.valid()) continue;
+      const std::uint32_t slot = order_slot(b.rec.live_order);
+      if (!r.check(slot != kNone && slot / kOrdersPerBot == bslot &&
+                   !is_terminal(orders[slot].rec.status))) {
+        return false;
+      }
+      b.live_slot = slot;
+    }
+    return true;
+  }
+
+  bool restore_forgotten(detail::CheckpointReader& r) noexcept {
+    const std::uint32_t next = r.u32();
+    const std::uint32_t filled = r.u32();
+    // Not wrapped: exactly [0, next) was written. Wrapped: all of it.
+    if (!r.check(next < forgotten.size() && (filled == next || filled == forgotten.size()))) {
+      return false;
+    }
+    forgotten_next = next;
+    forgotten_wrapped = filled == forgotten.size();
+    for (std::uint32_t i = 0; i < filled; ++i) forgotten[i] = r.u64();
+    return r.ok();
+  }
 };
 
 // ================================================================================ Engine ====
@@ -1723,5 +2296,24 @@ VenueLink Engine::venue_link(Venue v) const noexcept {
 
 const EngineCounters& Engine::counters() const noexcept { return state_->counters; }
 const EngineConfig& Engine::config() const noexcept { return state_->config; }
+std::uint64_t Engine::last_seq() const noexcept { return state_->last_seq; }
+bool Engine::halted() const noexcept { return state_->halted; }
+HaltReason Engine::halt_reason() const noexcept { return state_->halt_reason; }
+
+std::size_t Engine::checkpoint_capacity() const noexcept {
+  return State::checkpoint_bound(state_->config);
+}
+
+std::size_t Engine::checkpoint_capacity(const EngineConfig& config) noexcept {
+  return State::checkpoint_bound(bounded(config));
+}
+
+std::size_t Engine::save(std::span<std::byte> out) const noexcept { return state_->save(out); }
+
+bool Engine::restore(std::span<const std::byte> in, checkpoint::Status* why) noexcept {
+  const checkpoint::Status s = state_->restore(in);
+  if (why != nullptr) *why = s;
+  return s == checkpoint::Status::Ok;
+}
 
 }  // namespace scalper

@@ -147,6 +147,15 @@ std::size_t format_log(const ActivityLog& l, char* buf) noexcept {
     case LogKind::PnlOutOfRange:
       t << "Cycle PnL " << l.a << " would take the total PnL out of range: bot set to ERROR";
       break;
+    case LogKind::Recovered:
+      t << "Engine recovered after restart: " << l.n << " placement(s) and " << l.m
+        << " cancel(s) in flight, to be settled by listing; new orders wait for reconciliation";
+      break;
+    case LogKind::Halted:
+      t << "Trading halted (" << l.text.view() << "): " << l.n << " bot(s) stopped and " << l.m
+        << " order(s) cancelled; no order goes out until resumed";
+      break;
+    case LogKind::Resumed: t << "Trading resumed: bots stay stopped until started"; break;
   }
   return t.size();
 }

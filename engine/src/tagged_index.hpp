@@ -3,7 +3,9 @@
 // Open addressing with linear probing and backward-shift deletion (no tombstones, so probe
 // lengths never degrade). Capacity is fixed at construction (a power of two at least twice the
 // maximum number of keys); insert beyond that is a caller bug. The hashes are fixed, not
-// seeded: the engine's behaviour must not depend on anything but its inputs.
+// seeded: the engine's behaviour must not depend on anything but its inputs. With backward-
+// shift deletion the layout is the one the remaining keys give when inserted in their
+// original order, which is how a restored engine rebuilds an index whose probe order matters.
 // Threading: one thread. Allocation: only in the constructor.
 #pragma once
 
@@ -76,6 +78,11 @@ class TaggedIndex {
     std::size_t i = tag & mask_;
     while (entries_[i].slot != kAbsent) i = (i + 1) & mask_;
     entries_[i] = Entry{slot, tag};
+  }
+
+  // Empties the table, keeping its capacity (a checkpoint restore rebuilds it from the records).
+  void clear() noexcept {
+    for (Entry& e : entries_) e = Entry{};
   }
 
   // Removes the entry of `slot` (whose key hashed to `hash`), if present.

@@ -178,6 +178,32 @@ TEST_F(ShmPublisherTest, AChangedBotReachesItsSlotAndADeletedOneEmptiesIt) {
   EXPECT_EQ(snap.bot.id.value, 0u);
 }
 
+// A restarted core's bots come from its checkpoint and journal, not from steps: they must
+// reach the segment without waiting for a change.
+TEST(ShmPublisherStart, BotsAlreadyInTheEngineArePublishedOnTheFirstPasses) {
+  const std::string name = "scalper-publisher-start-" + std::to_string(::getpid());
+  shm::Segment::remove(name);
+  EngineConfig config;
+  config.max_bots = 4;
+  Engine engine(config);
+  EventFactory f;
+  Outbox out(engine.outbox_capacity());
+  ASSERT_EQ(engine.step(f.create(EventFactory::params()), out), StepStatus::Ok);
+  shm::SchemaConfig schema;
+  schema.max_bots = 4;
+  auto core = shm::CoreChannel::open(name, schema, 1, 1);
+  std::string why;
+  auto control = shm::ControlChannel::attach(name, true, why);
+  ASSERT_TRUE(control.has_value()) << why;
+  ShmPublisher publisher(core, engine, ShmPublisherConfig{});
+  Stepper none(engine, f);
+  (void)publisher.turn(1'000 * kMs, none);
+  shm::BotSnapshot snap;
+  ASSERT_TRUE(control->read_bot(0, snap));
+  EXPECT_EQ(snap.bot.id, engine.bot_at_slot(0)->id);
+  shm::Segment::remove(name);
+}
+
 TEST_F(ShmPublisherTest, CommandsFromTheRingAreSteppedAndAnsweredWithTheirLatency) {
   shm::CommandRecord r;
   const std::uint64_t sent = static_cast<std::uint64_t>(timing::wall_ns());

@@ -75,6 +75,9 @@ std::vector<Event> one_of_each_kind() {
   events.push_back(f.timer(BotId{1}, 4, TimerKind::CancelTimeout));
   events.push_back(f.trade("ETH/USDT", "3399.5", Venue::Bybit));
   events.push_back(f.silent(5'000, Venue::Binance));
+  events.push_back(f.make(Recovered{1'234, 56}));
+  events.push_back(f.make(Halt{9, HaltReason::RiskLimit, {}}));
+  events.push_back(f.make(Resume{10}));
   return events;
 }
 
@@ -188,6 +191,8 @@ std::span<const std::byte> as_bytes(std::string_view s) {
 TEST(JournalCrc32c, MatchesTheCheckValue) {
   EXPECT_EQ(crc32c(as_bytes("123456789")), 0xE3069283u);
   EXPECT_EQ(crc32c({}), 0u);
+  EXPECT_EQ(crc32c_portable(as_bytes("123456789")), 0xE3069283u);
+  EXPECT_EQ(crc32c_portable({}), 0u);
 }
 
 TEST(JournalCrc32c, MatchesABitwiseReferenceAtEveryLengthAndAlignment) {
@@ -201,6 +206,7 @@ TEST(JournalCrc32c, MatchesABitwiseReferenceAtEveryLengthAndAlignment) {
     for (std::size_t len = 0; start + len <= data.size(); ++len) {
       const auto s = std::span<const std::byte>(data).subspan(start, len);
       ASSERT_EQ(crc32c(s), crc32c_bitwise(s)) << "start " << start << " len " << len;
+      ASSERT_EQ(crc32c_portable(s), crc32c_bitwise(s)) << "start " << start << " len " << len;
     }
   }
 }
@@ -209,6 +215,7 @@ TEST(JournalCrc32c, ChainsThroughTheSeed) {
   const auto all = as_bytes("The quick brown fox jumps over the lazy dog");
   for (std::size_t cut = 0; cut <= all.size(); ++cut) {
     EXPECT_EQ(crc32c(all.subspan(cut), crc32c(all.first(cut))), crc32c(all));
+    EXPECT_EQ(crc32c_portable(all.subspan(cut), crc32c(all.first(cut))), crc32c(all));
   }
 }
 
@@ -467,10 +474,12 @@ TEST(JournalPayload, RefusesOutOfRangeEnumsBehindAGoodCrc) {
   EXPECT_EQ(decode_with_payload_byte(ev[14], offsetof(ReconcileBegin, venue), 3),
             Status::BadPayload);
   EXPECT_EQ(decode_with_payload_byte(ev[17], offsetof(TimerFired, kind), 0xFF), Status::BadPayload);
+  EXPECT_EQ(decode_with_payload_byte(ev[21], offsetof(Halt, reason), 3), Status::BadPayload);
   // Controls: the same bytes with in-range values decode.
   EXPECT_EQ(decode_with_payload_byte(update, kReportAt + offsetof(ExchangeOrder, side), 0),
             Status::Ok);
   EXPECT_EQ(decode_with_payload_byte(ev[12], offsetof(StreamConnected, venue), 2), Status::Ok);
+  EXPECT_EQ(decode_with_payload_byte(ev[21], offsetof(Halt, reason), 2), Status::Ok);
 }
 
 TEST(JournalPayload, RefusesABoolThatIsNeitherZeroNorOne) {
@@ -511,6 +520,7 @@ TEST(JournalPayload, RefusesNonZeroPaddingAndReservedBytes) {
   EXPECT_EQ(decode_with_payload_byte(ev[18], offsetof(MarketTrade, pad_) + 6, 1),
             Status::BadPayload);
   EXPECT_EQ(decode_with_payload_byte(ev[19], offsetof(StreamSilent, pad_), 1), Status::BadPayload);
+  EXPECT_EQ(decode_with_payload_byte(ev[21], offsetof(Halt, pad_) + 6, 1), Status::BadPayload);
   EXPECT_EQ(
       decode_with_payload_byte(ev[0], offsetof(CreateBot, params) + offsetof(BotParams, pad_), 1),
       Status::BadPayload);

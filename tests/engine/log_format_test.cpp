@@ -109,6 +109,22 @@ const Row kRows[] = {
      "SELL order no longer listed on exchange: treated as cancelled"},
     {LogKind::PnlOutOfRange, [](ActivityLog& l) { l.a = dec("5"); },
      "Cycle PnL 5.0 would take the total PnL out of range: bot set to ERROR"},
+    {LogKind::Recovered,
+     [](ActivityLog& l) {
+       l.n = 2;
+       l.m = 1;
+     },
+     "Engine recovered after restart: 2 placement(s) and 1 cancel(s) in flight, to be settled "
+     "by listing; new orders wait for reconciliation"},
+    {LogKind::Halted,
+     [](ActivityLog& l) {
+       l.n = 3;
+       l.m = 2;
+       l.text = ReasonText::truncated("risk limit");
+     },
+     "Trading halted (risk limit): 3 bot(s) stopped and 2 order(s) cancelled; no order goes out "
+     "until resumed"},
+    {LogKind::Resumed, [](ActivityLog&) {}, "Trading resumed: bots stay stopped until started"},
 };
 
 TEST(LogFormat, EveryKindHasItsText) {

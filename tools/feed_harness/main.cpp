@@ -6,12 +6,16 @@
 //
 // Exit status: 0 done, 1 a run that failed (no connection, cycles not completed in time),
 // 2 bad arguments.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,8 +29,9 @@
 #include <scalper/net/http_client.hpp>
 #include <scalper/net/socketio_client.hpp>
 
-#include "scalper/feed/coindcx_requests.hpp"
+#include "scalper/core/core_hooks.hpp"
 #include "scalper/core/trading_core.hpp"
+#include "scalper/feed/coindcx_requests.hpp"
 #include "scalper/timing/clock.hpp"
 
 namespace scalper::harness {
@@ -63,6 +68,10 @@ Options:
   --rate-limit S,M   the gateway's request limits per second and minute (default 16,960,
                      the exchange's; give the simulator the same --rate-limit)
   --api-key K        (default sim-key)   --api-secret S (default sim-secret)
+  --journal DIR      as scalper-core runs: every input journaled into DIR (a fresh
+                     journal each run) before it is stepped, every step published to a
+                     shared-memory segment, checkpoints; for tick-to-order with the core's
+                     durability on against off (without it) in one session
   --help             this text
 )";
 
@@ -83,6 +92,7 @@ struct Options {
   std::string api_key = "sim-key";
   std::string api_secret = "sim-secret";
   feed::RateLimits limits;
+  std::string journal_dir;  // empty: no journal, no segment
 };
 
 [[noreturn]] void usage_error(const std::string& why) {
@@ -158,6 +168,8 @@ Options parse(int argc, char** argv) {
       o.api_key = value();
     } else if (a == "--api-secret") {
       o.api_secret = value();
+    } else if (a == "--journal") {
+      o.journal_dir = value();
     } else {
       usage_error("unknown option '" + std::string(a) + "'");
     }
@@ -371,6 +383,63 @@ bool reset_simulator(Control& control) {
   return true;
 }
 
+// --journal: the core process's journal, checkpoints and shared-memory publishing around the
+// TradingCore (core_hooks.hpp), as scalper-core wires them, with a fresh journal directory and
+// a segment of this process's own; the log goes nowhere (the harness prints its own lines).
+class Durability {
+ public:
+  Durability(const std::string& dir, const EngineConfig& engine)
+      : shm_name_("scalper-harness-" + std::to_string(::getpid())) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    config_.core.data_dir = dir;
+    core::JournalStoreConfig jc;
+    jc.dir = std::filesystem::path(dir) / "journal";
+    jc.engine = engine;
+    core::JournalRecovery recovery;
+    std::string why;
+    journal_ = core::JournalStore::open(jc, recovery, why);
+    if (journal_) {
+      checkpoints_ = core::CheckpointStore::open(
+          {std::filesystem::path(dir) / "checkpoints", 2, {}}, nullptr, why);
+    }
+    if (!journal_ || !checkpoints_) {
+      std::fprintf(stderr, "scalper-feed-harness: --journal %s: %s\n", dir.c_str(), why.c_str());
+      return;
+    }
+    core::LoggerOptions lo;
+    lo.fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    lo.close_fd = true;
+    logger_.emplace(lo);
+    logger_->start();
+    channel_.emplace(shm::CoreChannel::open(shm_name_, shm::SchemaConfig{}, 1,
+                                            static_cast<std::uint64_t>(timing::mono_ns())));
+    hooks_.emplace(config_, *journal_, *checkpoints_, logger_->producer());
+  }
+  ~Durability() {
+    hooks_.reset();
+    publisher_.reset();
+    channel_.reset();
+    shm::Segment::remove(shm_name_);
+  }
+  [[nodiscard]] bool ok() const { return hooks_.has_value(); }
+  core::CoreHooks& hooks() { return *hooks_; }
+  void bind(const Engine& engine) {
+    publisher_.emplace(*channel_, engine, core::ShmPublisherConfig{});
+    hooks_->bind(engine, *publisher_, /*first_start=*/true, Recovered{}, 0);
+  }
+
+ private:
+  std::string shm_name_;
+  core::CoreConfig config_;
+  std::unique_ptr<core::JournalStore> journal_;
+  std::unique_ptr<core::CheckpointStore> checkpoints_;
+  std::optional<core::Logger> logger_;
+  std::optional<shm::CoreChannel> channel_;
+  std::optional<core::ShmPublisher> publisher_;
+  std::optional<core::CoreHooks> hooks_;
+};
+
 int run_core(const Options& o) {
   Control control(o);
   if (!reset_simulator(control)) return 1;
@@ -418,7 +487,14 @@ int run_core(const Options& o) {
       progress.reconciled.fetch_add(1);
     }
   };
+  std::optional<Durability> durability;
+  if (!o.journal_dir.empty()) {
+    durability.emplace(o.journal_dir, cfg.engine);
+    if (!durability->ok()) return 1;
+    cfg.hooks = &durability->hooks();
+  }
   feed::TradingCore core(std::move(cfg));
+  if (durability) durability->bind(core.engine());
   core.start();
   int status = 0;
   const auto bots = static_cast<std::uint64_t>(o.bots);

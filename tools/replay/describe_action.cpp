@@ -82,6 +82,8 @@ std::string_view lower(NotifyKind k) {
     case NotifyKind::AutoStopped: return "auto-stopped";
     case NotifyKind::BotError: return "bot-error";
     case NotifyKind::LoopFinished: return "loop-finished";
+    case NotifyKind::Halted: return "halted";
+    case NotifyKind::Resumed: return "resumed";
   }
   return "?";
 }
@@ -93,6 +95,7 @@ std::string_view label(CommandStatus s) {
     case CommandStatus::NotFound: return "NOT_FOUND";
     case CommandStatus::Invalid: return "INVALID";
     case CommandStatus::Failed: return "FAILED";
+    case CommandStatus::Refused: return "REFUSED";
   }
   return "?";
 }

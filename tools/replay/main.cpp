@@ -1,24 +1,33 @@
 // scalper-replay — runs a journal through a fresh engine and prints what it decided.
 //
-//   scalper-replay [--digest] [--summary] [--quiet] FILE
+//   scalper-replay [--digest] [--summary] [--quiet] [--from SEQ] FILE
+//   scalper-replay [--digest] [--summary] [--quiet] [--from SEQ] --journal-dir DIR
+//
+// FILE is one journal (an engine journal file, or one segment of the core's journal); DIR is
+// the core's journal directory of segments (feed/core journal_reader.hpp), read across
+// segments in seq order: what a control process that fell behind reads to catch up.
 //
 // Exit status: 0 replayed (a torn last record is a warning), 1 unreadable or corrupt journal or
 // an engine refusal, 2 bad arguments.
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <variant>
 #include <vector>
 
 #include "describe_action.hpp"
+#include "scalper/core/journal_reader.hpp"
 #include "scalper/engine/digest.hpp"
 #include "scalper/engine/engine.hpp"
 #include "scalper/engine/journal.hpp"
@@ -27,15 +36,22 @@ namespace scalper::replay {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: scalper-replay [--digest] [--summary] [--quiet] FILE\n"
+    "usage: scalper-replay [--digest] [--summary] [--quiet] [--from SEQ] FILE\n"
+    "       scalper-replay [--digest] [--summary] [--quiet] [--from SEQ] --journal-dir DIR\n"
     "\n"
     "Replays a Scalper journal through a fresh engine and prints one line per action,\n"
     "prefixed with the sequence number of the event that caused it.\n"
     "\n"
-    "  --digest   print only the action digest and count (\"<16 hex digits> <count>\")\n"
-    "  --summary  print a table of the bots at the end (orders, fills, cycles, PnL)\n"
-    "  --quiet    do not print the action lines\n"
-    "  --help     this text\n"
+    "  FILE               one journal file (or one segment file of the core's journal)\n"
+    "  --journal-dir DIR  the core's journal directory (<data_dir>/journal): its segments\n"
+    "                     in seq order, including one the core is still writing\n"
+    "  --from SEQ         print only what the records from sequence number SEQ on did (the\n"
+    "                     digest and the summary's counts too); the records before it are\n"
+    "                     still stepped, so the engine's state is the one they built\n"
+    "  --digest           print only the action digest and count (\"<16 hex digits> <count>\")\n"
+    "  --summary          print a table of the bots at the end (orders, fills, cycles, PnL)\n"
+    "  --quiet            do not print the action lines\n"
+    "  --help             this text\n"
     "\n"
     "Exit status: 0 replayed (a torn last record only warns), 1 unreadable or corrupt\n"
     "journal or an event the engine refused, 2 bad arguments.\n";
@@ -44,7 +60,9 @@ struct Options {
   bool digest = false;
   bool summary = false;
   bool quiet = false;
+  std::uint64_t from = 0;  // 0: from the start
   std::string file;
+  std::string journal_dir;
 };
 
 // Per-bot tallies of what the actions said; the final record comes from the engine when the
@@ -140,6 +158,11 @@ bool read_file(const std::string& path, std::vector<std::byte>& out, std::string
   return true;
 }
 
+bool parse_seq(std::string_view text, std::uint64_t& seq) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
+  return ec == std::errc() && end == text.data() + text.size() && seq >= 1;
+}
+
 // Outcome of the command line: options, or an exit status to leave with.
 int parse_args(int argc, char** argv, Options& opt) {
   for (int i = 1; i < argc; ++i) {
@@ -154,7 +177,19 @@ int parse_args(int argc, char** argv, Options& opt) {
       opt.summary = true;
     else if (a == "--quiet")
       opt.quiet = true;
-    else if (!a.empty() && a[0] != '-' && opt.file.empty())
+    else if ((a == "--journal-dir" || a == "--from") && i + 1 < argc) {
+      const std::string_view value = argv[++i];
+      if (a == "--journal-dir" && !value.empty() && opt.journal_dir.empty()) {
+        opt.journal_dir = value;
+      } else if (a == "--from" && !parse_seq(value, opt.from)) {
+        std::fprintf(stderr, "scalper-replay: --from needs a sequence number >= 1, not '%s'\n",
+                     argv[i]);
+        return 2;
+      } else if (a == "--journal-dir") {
+        std::fprintf(stderr, "scalper-replay: one --journal-dir only\n\n%s", kUsage.data());
+        return 2;
+      }
+    } else if (!a.empty() && a[0] != '-' && opt.file.empty())
       opt.file = a;
     else {
       std::fprintf(stderr, "scalper-replay: unexpected argument '%s'\n\n%s", argv[i],
@@ -162,14 +197,83 @@ int parse_args(int argc, char** argv, Options& opt) {
       return 2;
     }
   }
-  if (opt.file.empty()) {
+  if (!opt.file.empty() && !opt.journal_dir.empty()) {
+    std::fprintf(stderr, "scalper-replay: give a FILE or --journal-dir, not both\n\n%s",
+                 kUsage.data());
+    return 2;
+  }
+  if (opt.file.empty() && opt.journal_dir.empty()) {
     std::fprintf(stderr, "scalper-replay: no journal file given\n\n%s", kUsage.data());
     return 2;
   }
   return -1;
 }
 
-int run(const Options& opt) {
+// The engine and what is made of its actions, whichever source the records come from.
+class Replay {
+ public:
+  Replay(const Options& opt, const EngineConfig& config)
+      : opt_(opt), engine_(config), out_(engine_.outbox_capacity()) {}
+
+  // Steps one record; false (reported) when the engine refused it. `source` and `at` say
+  // where the record lies, for the message. Only records from --from on are shown.
+  bool step(const Event& ev, const char* source, std::size_t at) {
+    out_.clear();
+    const StepStatus step = engine_.step(ev, out_);
+    if (step != StepStatus::Ok) {
+      std::fprintf(stderr,
+                   "scalper-replay: %s: the engine refused the record at offset %zu (seq "
+                   "%llu): %s\n",
+                   source, at, static_cast<unsigned long long>(ev.seq),
+                   step == StepStatus::BadSequence ? "sequence number not after the previous one"
+                                                   : "outbox full (engine bound is wrong)");
+      return false;
+    }
+    ++records_;
+    if (ev.seq < opt_.from) return true;
+    for (const Action& a : out_.actions()) {
+      if (print_actions()) {
+        std::printf("#%llu %s\n", static_cast<unsigned long long>(ev.seq),
+                    describe_action(a).c_str());
+      }
+      tally(a, bots_);
+    }
+    digest_.add(out_.actions());
+    return true;
+  }
+
+  void finish(int status) {
+    // A digest of part of a journal would read like a result; the table is still worth seeing.
+    if (opt_.digest && status == 0) {
+      std::printf("%016llx %llu\n", static_cast<unsigned long long>(digest_.value()),
+                  static_cast<unsigned long long>(digest_.count()));
+    }
+    if (opt_.summary) {
+      if (print_actions()) std::printf("\n");
+      print_summary(engine_, bots_);
+    }
+  }
+
+  [[nodiscard]] unsigned long long records() const { return records_; }
+
+ private:
+  [[nodiscard]] bool print_actions() const { return !opt_.quiet && !opt_.digest; }
+
+  const Options& opt_;
+  Engine engine_;
+  Outbox out_;
+  ActionDigest digest_;
+  std::map<std::uint64_t, BotTally> bots_;
+  unsigned long long records_ = 0;
+};
+
+// A pre-sized segment of the core's journal ends in zeros: a zero length word with nothing
+// but zeros after it is the end, not a corrupt length.
+bool zero_tail(std::span<const std::byte> rest) {
+  return std::all_of(rest.begin(), rest.end(), [](std::byte b) { return b == std::byte{0}; });
+}
+
+int run_file(const Options& opt) {
   const char* file = opt.file.c_str();
   std::vector<std::byte> bytes;
   std::string error;
@@ -198,13 +302,8 @@ int run(const Options& opt) {
       return 1;
   }
 
-  Engine engine(config);
-  Outbox out(engine.outbox_capacity());
-  ActionDigest digest;
-  std::map<std::uint64_t, BotTally> bots;
-  const bool print_actions = !opt.quiet && !opt.digest;
+  Replay replay(opt, config);
   std::size_t at = used;
-  std::uint64_t records = 0;
   int status = 0;
 
   for (;;) {
@@ -215,58 +314,93 @@ int run(const Options& opt) {
     // wrong, is a crash mid-write; a bad record with more after it is corruption.
     std::uint32_t length = 0;
     if (all.size() - at >= sizeof length) std::memcpy(&length, all.data() + at, sizeof length);
-    const bool last = all.size() - at == sizeof length + std::size_t{length};
+    if (s == journal::Status::BadLength && length == 0 && zero_tail(all.subspan(at))) break;
+    const bool last = all.size() - at == sizeof length + std::size_t{length} ||
+                      (sizeof length + std::size_t{length} <= all.size() - at &&
+                       zero_tail(all.subspan(at + sizeof length + length)));
     if (s == journal::Status::TornTail || (s == journal::Status::BadCrc && last)) {
       std::fprintf(stderr,
                    "scalper-replay: warning: journal ends in a torn record at offset %zu (crash "
                    "while writing?); replayed %llu records\n",
-                   at, static_cast<unsigned long long>(records));
+                   at, replay.records());
       break;
     }
     if (s != journal::Status::Ok) {
       std::fprintf(stderr,
                    "scalper-replay: %s: corrupt journal at offset %zu: %s; replayed the %llu "
                    "records before it\n",
-                   file, at, std::string(journal::to_string(s)).c_str(),
-                   static_cast<unsigned long long>(records));
+                   file, at, std::string(journal::to_string(s)).c_str(), replay.records());
       status = 1;
       break;
     }
-    out.clear();
-    const StepStatus step = engine.step(ev, out);
-    if (step != StepStatus::Ok) {
-      std::fprintf(stderr,
-                   "scalper-replay: %s: the engine refused the record at offset %zu (seq "
-                   "%llu): %s\n",
-                   file, at, static_cast<unsigned long long>(ev.seq),
-                   step == StepStatus::BadSequence ? "sequence number not after the previous one"
-                                                   : "outbox full (engine bound is wrong)");
+    if (!replay.step(ev, file, at)) {
       status = 1;
       break;
     }
-    for (const Action& a : out.actions()) {
-      if (print_actions) {
-        std::printf("#%llu %s\n", static_cast<unsigned long long>(ev.seq),
-                    describe_action(a).c_str());
-      }
-      tally(a, bots);
-    }
-    digest.add(out.actions());
     at += used;
-    ++records;
   }
-
-  // A digest of part of a journal would read like a result; the table is still worth seeing.
-  if (opt.digest && status == 0) {
-    std::printf("%016llx %llu\n", static_cast<unsigned long long>(digest.value()),
-                static_cast<unsigned long long>(digest.count()));
-  }
-  if (opt.summary) {
-    if (print_actions) std::printf("\n");
-    print_summary(engine, bots);
-  }
+  replay.finish(status);
   return status;
 }
+
+int run_dir(const Options& opt) {
+  const char* dir = opt.journal_dir.c_str();
+  core::JournalReader reader;
+  if (!reader.open(opt.journal_dir)) {
+    std::fprintf(stderr, "scalper-replay: cannot read %s: %s\n", dir, reader.problem().c_str());
+    return 1;
+  }
+  if (reader.oldest_seq() > 1) {
+    std::fprintf(stderr,
+                 "scalper-replay: warning: %s: the records before seq %llu were released (after "
+                 "a checkpoint); the engine starts empty there\n",
+                 dir, static_cast<unsigned long long>(reader.oldest_seq()));
+  }
+
+  std::unique_ptr<Replay> replay;
+  int status = 0;
+  Event ev;
+  for (;;) {
+    const core::ReadStatus s = reader.next(ev);
+    const unsigned long long records = replay != nullptr ? replay->records() : 0;
+    if (s == core::ReadStatus::End) break;
+    if (s == core::ReadStatus::TornTail) {
+      std::fprintf(stderr,
+                   "scalper-replay: warning: journal ends in a torn record: %s (crash while "
+                   "writing?); replayed %llu records\n",
+                   reader.problem().c_str(), records);
+      break;
+    }
+    if (s == core::ReadStatus::Corrupt) {
+      std::fprintf(stderr,
+                   "scalper-replay: %s: corrupt journal: %s; replayed the %llu records before "
+                   "it\n",
+                   dir, reader.problem().c_str(), records);
+      status = 1;
+      break;
+    }
+    if (replay == nullptr) {
+      replay = std::make_unique<Replay>(opt, reader.config());
+    } else if (reader.config_changed()) {
+      std::fprintf(stderr,
+                   "scalper-replay: %s: the engine config changes at seq %llu (%s): one engine "
+                   "cannot take another config mid-journal (replay that segment on its own)\n",
+                   dir, static_cast<unsigned long long>(ev.seq), reader.segment_path().c_str());
+      status = 1;
+      break;
+    }
+    const std::size_t at = reader.offset() - journal::record_size(ev);
+    if (!replay->step(ev, reader.segment_path().c_str(), at)) {
+      status = 1;
+      break;
+    }
+  }
+  if (replay == nullptr) replay = std::make_unique<Replay>(opt, EngineConfig{});
+  replay->finish(status);
+  return status;
+}
+
+int run(const Options& opt) { return opt.journal_dir.empty() ? run_file(opt) : run_dir(opt); }
 
 }  // namespace
 }  // namespace scalper::replay

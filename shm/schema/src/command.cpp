@@ -13,7 +13,8 @@ template <class T>
 constexpr bool kIsCommand =
     std::is_same_v<T, CreateBot> || std::is_same_v<T, UpdateBot> ||
     std::is_same_v<T, StartBot> || std::is_same_v<T, StopBot> || std::is_same_v<T, ToggleBot> ||
-    std::is_same_v<T, DeleteBot> || std::is_same_v<T, StopAll>;
+    std::is_same_v<T, DeleteBot> || std::is_same_v<T, StopAll> || std::is_same_v<T, Halt> ||
+    std::is_same_v<T, Resume>;
 
 static_assert(kCommandBytes >= journal::kMaxRecordSize, "every record must fit a command");
 

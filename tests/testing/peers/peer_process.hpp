@@ -146,6 +146,15 @@ class PeerProcess {
   }
 
   [[nodiscard]] bool started() const noexcept { return pid_ > 0; }
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
+  // Sends `sig` and reaps the child (bounded): for SIGKILL at a chosen instant. Its exit
+  // status as wait_exit() gives it (-1 when killed by the signal).
+  int kill_and_reap(int sig, std::int64_t within_ms = 10'000) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    return wait_exit(within_ms);
+  }
 
  private:
   pid_t pid_ = -1;

@@ -145,10 +145,13 @@ enum class LogKind : std::uint8_t {
   NotPlaced = 32,           // WARNING {SIDE} order was not placed; placing it again
   NotListed = 33,           // WARNING {SIDE} order no longer listed on exchange: treated as ...
   PnlOutOfRange = 34,       // ERROR   Cycle PnL {a} would take the total PnL out of range: ...
+  Recovered = 35,           // INFO    Engine recovered after restart: {n} placement(s) and ...
+  Halted = 36,              // ERROR   Trading halted ({text}): {n} bot(s) stopped and {m} ...
+  Resumed = 37,             // INFO    Trading resumed: bots stay stopped until started
 };
 // clang-format on
 // One past the last LogKind: append kinds above and move this with them.
-inline constexpr std::size_t kLogKindCount = static_cast<std::size_t>(LogKind::PnlOutOfRange) + 1;
+inline constexpr std::size_t kLogKindCount = static_cast<std::size_t>(LogKind::Resumed) + 1;
 
 struct ActivityLog {
   BotId bot;  // 0 for system-wide entries (emergency stop)
@@ -182,6 +185,8 @@ enum class NotifyKind : std::uint8_t {
   AutoStopped = 7,
   BotError = 8,
   LoopFinished = 9,
+  Halted = 10,  // the kill switch: count bots stopped, count2 orders cancelled, text the reason
+  Resumed = 11,
 };
 
 struct Notify {
@@ -249,6 +254,7 @@ enum class CommandStatus : std::uint8_t {
   NotFound = 2,
   Invalid = 3,  // validation failed; `text` says which rule
   Failed = 4,   // done, but the bot went to ERROR (exchange not configured)
+  Refused = 5,  // trading is halted (the kill switch): resume first
 };
 struct CommandResult {
   std::uint64_t cmd_id = 0;

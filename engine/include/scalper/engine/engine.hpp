@@ -5,14 +5,20 @@
 // which is what journal replay and the golden digest rely on. The behaviour and its fixes of
 // the original system are listed in engine/README.md.
 //
-// Threading: one thread owns an Engine. Allocation: only in the constructor.
+// Its whole state can be saved into a caller's buffer and restored into a fresh engine of the
+// same configuration (checkpoint.hpp), which is how a restarted process resumes.
+//
+// Threading: one thread owns an Engine. Allocation: only in the constructor (step, save and
+// restore allocate nothing).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "scalper/engine/actions.hpp"
+#include "scalper/engine/checkpoint.hpp"
 #include "scalper/engine/events.hpp"
 #include "scalper/engine/outbox.hpp"
 
@@ -92,6 +98,24 @@ class Engine {
   [[nodiscard]] VenueLink venue_link(Venue v) const noexcept;
   [[nodiscard]] const EngineCounters& counters() const noexcept;
   [[nodiscard]] const EngineConfig& config() const noexcept;
+  // The seq of the last event stepped (0: none): a restart replays the journal after it.
+  [[nodiscard]] std::uint64_t last_seq() const noexcept;
+  // The kill switch (Halt, Resume): while halted no order goes out and no bot starts.
+  [[nodiscard]] bool halted() const noexcept;
+  [[nodiscard]] HaltReason halt_reason() const noexcept;  // meaningful while halted()
+
+  // ---- checkpoints (checkpoint.hpp) -----------------------------------------------------
+  // The most bytes save() can write with this configuration: size its buffer once with it.
+  [[nodiscard]] std::size_t checkpoint_capacity() const noexcept;
+  [[nodiscard]] static std::size_t checkpoint_capacity(const EngineConfig& config) noexcept;
+  // Writes the complete state into `out`; returns the bytes written, 0 if `out` is too small.
+  // Between steps only. Never allocates.
+  [[nodiscard]] std::size_t save(std::span<std::byte> out) const noexcept;
+  // Replaces the complete state with a checkpoint's, which must come from an engine with the
+  // same EngineConfig. False (and `why`, if given, says what) when `in` is refused: the engine
+  // is then as freshly constructed. Allocates nothing beyond what the constructor did.
+  [[nodiscard]] bool restore(std::span<const std::byte> in,
+                             checkpoint::Status* why = nullptr) noexcept;
 
  private:
   struct State;

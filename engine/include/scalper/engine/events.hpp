@@ -204,13 +204,37 @@ struct TimerFired {
   std::uint8_t pad_[6] = {};
 };
 
+// ---- restart and the kill switch ---------------------------------------------------------
+
+// Stepped once by a process that has just restored a checkpoint and replayed the journal's
+// tail after it, before it connects anywhere (docs/architecture.md §4). The old process's
+// REST requests, timers and connections died with it: every venue goes Down, placements and
+// cancels that were in flight are settled by the reconnect's listing, and the timers still
+// needed are armed again. The two counts are the runtime's, for the journal and the log.
+struct Recovered {
+  std::uint64_t checkpoint_seq = 0;  // the last input the restored checkpoint covers (0: none)
+  std::uint64_t replayed = 0;        // journal records replayed after it
+};
+
+// The kill switch (decision 13 of docs/architecture.md §3): every bot stopped, every live order
+// cancelled, each venue listed to verify; no order goes out until Resume.
+struct Halt {
+  std::uint64_t cmd_id = 0;
+  HaltReason reason = HaltReason::Operator;
+  std::uint8_t pad_[7] = {};
+};
+// Lifts the halt. Bots stay stopped: the operator starts them.
+struct Resume {
+  std::uint64_t cmd_id = 0;
+};
+
 // ---- the envelope ----------------------------------------------------------------------
 
 using EventBody =
     std::variant<CreateBot, UpdateBot, StartBot, StopBot, ToggleBot, DeleteBot, StopAll,
                  OrderAccepted, OrderRejected, OrderOutcomeUnknown, CancelFailed, OrderUpdate,
                  StreamConnected, StreamDisconnected, ReconcileBegin, ReconcileOrder, ReconcileEnd,
-                 TimerFired, MarketTrade, StreamSilent>;
+                 TimerFired, MarketTrade, StreamSilent, Recovered, Halt, Resume>;
 
 // Stable on-disk numbers of the alternatives: the journal stores these, so an alternative is
 // only ever appended, never reordered.
@@ -235,6 +259,9 @@ enum class EventKind : std::uint16_t {
   TimerFired = 17,
   MarketTrade = 18,
   StreamSilent = 19,
+  Recovered = 20,
+  Halt = 21,
+  Resume = 22,
 };
 inline constexpr std::size_t kEventKindCount = std::variant_size_v<EventBody>;
 
@@ -277,5 +304,10 @@ static_assert(
         std::variant_alternative_t<static_cast<std::size_t>(EventKind::OrderUpdate), EventBody>,
         OrderUpdate>,
     "EventKind numbering must follow the variant");
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(EventKind::Resume),
+                                                        EventBody>,
+                             Resume> &&
+                  kEventKindCount == static_cast<std::size_t>(EventKind::Resume) + 1,
+              "EventKind numbering must follow the variant");
 
 }  // namespace scalper

@@ -3,7 +3,8 @@
 // Layout (little-endian, as the machines that write and read it):
 //   header  : magic "SCLPJRNL" (8) | version u16 | header_size u16 | reserved u32
 //             | EngineConfig record: length u32 | crc32c u32 | the config, field by field
-//               (EngineConfig has padding, so never its raw bytes; journal.cpp lists them)
+//               (EngineConfig has padding, so never its raw bytes; engine/src/config_record.hpp
+//               lists them: the checkpoint carries the same record)
 //   record* : length u32 (bytes after this field) | crc32c u32 (of everything after it)
 //             | seq u64 | mono_ns i64 | wall_ns i64 | kind u16 | reserved u16 | payload
 // The payload is the event alternative's bytes (events have no padding, so this is exact).
@@ -60,8 +61,12 @@ std::size_t encode_record(const Event& ev, std::span<std::byte> out) noexcept;
 [[nodiscard]] Status decode_record(std::span<const std::byte> in, Event& ev,
                                    std::size_t& consumed) noexcept;
 
-// CRC-32C (Castagnoli), the checksum of every record.
+// CRC-32C (Castagnoli), the checksum of every record and of checkpoints. With SSE4.2's crc32
+// instruction where the CPU has it (chosen at run time), else crc32c_portable.
 [[nodiscard]] std::uint32_t crc32c(std::span<const std::byte> data,
                                    std::uint32_t seed = 0) noexcept;
+// The same by tables (slicing-by-8): what crc32c runs without the instruction; tests pin both.
+[[nodiscard]] std::uint32_t crc32c_portable(std::span<const std::byte> data,
+                                            std::uint32_t seed = 0) noexcept;
 
 }  // namespace scalper::journal

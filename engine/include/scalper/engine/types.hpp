@@ -152,6 +152,23 @@ enum class OrderOrigin : std::uint8_t {
   Opposite = 3,  // "SELL order placed at $… (opposite of filled order)"
 };
 
+// Why trading is halted (the kill switch, decision 13 of docs/architecture.md §3): no order
+// goes out until an operator resumes.
+enum class HaltReason : std::uint8_t {
+  Operator = 0,        // an operator pulled it
+  JournalFailure = 1,  // the core could not journal its inputs: nothing may act unrecorded
+  RiskLimit = 2,       // a risk limit was crossed
+};
+
+[[nodiscard]] constexpr std::string_view lower(HaltReason r) noexcept {
+  switch (r) {
+    case HaltReason::Operator: return "operator";
+    case HaltReason::JournalFailure: return "journal failure";
+    case HaltReason::RiskLimit: return "risk limit";
+  }
+  return "?";
+}
+
 enum class LogLevel : std::uint8_t { Info = 0, Success = 1, Warning = 2, Error = 3, Telegram = 4 };
 
 [[nodiscard]] constexpr std::string_view label(LogLevel l) noexcept {

@@ -102,7 +102,9 @@ class ShmPublisher {
 
   std::vector<SlotMark> published_;  // per engine bot slot: what the segment shows
   std::uint32_t bot_cursor_ = 0;     // next slot of the walk in progress
-  bool bots_dirty_ = false;          // a step changed a bot since the walk began
+  // A step changed a bot since the walk began. True at start: a restarted core's bots come
+  // from its checkpoint and journal, not from steps, and must reach the segment all the same.
+  bool bots_dirty_ = true;
   bool walking_ = false;
   std::int64_t next_bot_walk_ns_ = 0;
   std::int64_t next_health_ns_ = 0;
