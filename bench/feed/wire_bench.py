@@ -52,6 +52,16 @@ SPIN_SWEEP = [(f"ours, one thread, --spin-polls {n}", ["--threads", "one", "--sp
      ["--threads", "one", "--spin-polls", "0", "--epoll"]),
     ("ours, default flags, epoll", ["--epoll"]),
 ]
+# --durability: the default configuration without and with what scalper-core adds around the
+# engine thread (every input journaled before it is stepped, every step published to a
+# shared-memory segment, checkpoints): the cost of durability on the measured path.
+JOURNAL_DIR = "@journal@"  # replaced with a scratch directory
+DURABILITY = [
+    ("ours, default flags, no journal and no segment", []),
+    ("ours, default flags, journal + checkpoints + shm publishing (--journal)",
+     ["--journal", JOURNAL_DIR]),
+    ("null responder, default flags (spins, then parks; unpinned)", ["--null-responder"]),
+]
 NULL_PREFIX = "null responder"
 # No rate limit in the way: the benchmark measures reaction, not pacing.
 RATE_LIMIT = "100000,6000000"
@@ -170,7 +180,15 @@ def main():
     ap.add_argument("--only", choices=["plain", "tls"])
     ap.add_argument("--spin-sweep", action="store_true",
                     help="also other spin bounds, and epoll instead of io_uring for the wait")
+    ap.add_argument("--durability", action="store_true",
+                    help="only the default configuration without and with the core's journal, "
+                         "checkpoints and shm publishing, and the ratio")
     a = ap.parse_args()
+    journal_dir = None
+    if a.durability:
+        journal_dir = tempfile.mkdtemp(prefix="wire-bench-journal-")
+        CONFIGS[:] = [(label, [journal_dir if f == JOURNAL_DIR else f for f in flags])
+                      for label, flags in DURABILITY]
     if a.spin_sweep:
         CONFIGS[4:4] = SPIN_SWEEP
     if a.rounds < 1 or a.cycles < 1:
@@ -204,6 +222,14 @@ def main():
             if tls_dir:
                 shutil.rmtree(tls_dir, ignore_errors=True)
         table("plain TCP" if transport == "plain" else "TLS 1.3", results, a.rounds)
+        if a.durability:
+            off, on = (results[CONFIGS[i][0]] for i in (0, 1))
+            for key, name in (("t2o_p50", "tick-to-order p50"), ("t2o_p999", "tick-to-order p99.9"),
+                              ("p50", "wire-to-wire p50")):
+                print(f"{name}: {fmt(median_of(on, key))} µs with, {fmt(median_of(off, key))} µs "
+                      f"without: {median_of(on, key) / median_of(off, key):.2f}×")
+    if journal_dir:
+        shutil.rmtree(journal_dir, ignore_errors=True)
 
 
 def cpu_name():
