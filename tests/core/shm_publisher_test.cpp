@@ -321,6 +321,22 @@ TEST_F(ShmPublisherTest, HealthShowsTheStateLinksAndCounters) {
   EXPECT_EQ(h.venues[0].link, VenueLink::Live);
   EXPECT_NE(h.venues[0].connected_since_wall_ns, 0);
   EXPECT_EQ(h.last_input_seq, f_.seq());
+  EXPECT_EQ(h.venues[0].reconnects, 0u);
+}
+
+TEST_F(ShmPublisherTest, AReconnectIsCountedOnceAndASecondConnectNotAtAll) {
+  stepper_.step(f_.connected());  // the session's second report (its joins settled)
+  feed::FeedEvent trade;
+  trade.body = feed::TradeTick{sym("ETH/USDT"), dec("3000"), dec("1"), 1, 0, false, {}};
+  publisher_->on_market(trade);
+  stepper_.step(f_.disconnected());
+  stepper_.step(f_.connected());
+  stepper_.step(f_.connected());
+  publisher_->set_state(shm::CoreState::Trading, "");
+  shm::HealthSnapshot h;
+  ASSERT_TRUE(control_->read_health(h));
+  EXPECT_EQ(h.venues[0].reconnects, 1u);
+  EXPECT_NE(h.venues[0].connected_since_wall_ns, 0);
 }
 
 TEST_F(ShmPublisherTest, TheStepPathsAllocateNothing) {

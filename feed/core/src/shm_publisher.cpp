@@ -63,8 +63,11 @@ void ShmPublisher::note_link(const EventBody& body, std::int64_t wall_ns) noexce
       [&](const auto& b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, StreamConnected>) {
+          // The session reports a connect twice (the socket, then its joins settled): only a
+          // connect after a disconnect, with traffic before it, is a reconnect.
           shm::VenueHealth& v = health_.venues[static_cast<std::size_t>(b.venue)];
-          if (v.connected_since_wall_ns != 0 || v.messages != 0) ++v.reconnects;
+          if (v.connected_since_wall_ns != 0) return;
+          if (v.messages != 0) ++v.reconnects;
           v.connected_since_wall_ns = wall_ns;
           v.last_message_wall_ns = wall_ns;
         } else if constexpr (std::is_same_v<T, StreamDisconnected>) {
