@@ -24,7 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size >= 8) std::memcpy(&record.cmd_id, data, 8);
   if (size >= 12) std::memcpy(&record.length, data + 8, 4);
   const std::size_t body = size > 12 ? size - 12 : 0;
-  std::memcpy(record.bytes, data + (size - body), body < kCommandBytes ? body : kCommandBytes);
+  // An empty input arrives as a null pointer: memcpy from it is undefined even for 0 bytes.
+  if (body > 0) {
+    std::memcpy(record.bytes, data + (size - body), body < kCommandBytes ? body : kCommandBytes);
+  }
   scalper::EventBody command;
   if (decode_command(record, command) != CommandCheck::Ok) return 0;
   check(is_operator_command(command));
