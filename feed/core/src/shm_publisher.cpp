@@ -14,6 +14,19 @@ namespace {
 
 constexpr std::uint32_t kNoSlot = UINT32_MAX;
 
+// The slot of `key` in `table` (symbols of the price or position slots, currencies of the
+// balance slots), adding it while there is room; kNoSlot after that: the table was reserved
+// to the segment's slot count and never grows past it (no allocation on the engine thread).
+template <class Key>
+std::uint32_t slot_of(std::vector<Key>& table, const Key& key) noexcept {
+  for (std::uint32_t i = 0; i < table.size(); ++i) {
+    if (table[i] == key) return i;
+  }
+  if (table.size() == table.capacity()) return kNoSlot;
+  table.push_back(key);
+  return static_cast<std::uint32_t>(table.size() - 1);
+}
+
 // What of a bot the dashboard shows that its updated time alone might not reveal.
 std::uint64_t fingerprint(const BotRecord& b) noexcept {
   return (std::uint64_t{static_cast<std::uint8_t>(b.status)} << 56) ^
@@ -90,7 +103,7 @@ void ShmPublisher::on_market(const feed::FeedEvent& event) noexcept {
       [&](const auto& b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, feed::TradeTick> || std::is_same_v<T, feed::MarkPrice>) {
-          const std::uint32_t slot = symbol_slot(price_symbols_, b.symbol);
+          const std::uint32_t slot = slot_of(price_symbols_, b.symbol);
           if (slot == kNoSlot) return;
           if (slot == prices_.size()) prices_.emplace_back();
           shm::PriceSnapshot& p = prices_[slot];
@@ -105,7 +118,7 @@ void ShmPublisher::on_market(const feed::FeedEvent& event) noexcept {
           }
           channel_.publish_price(slot, p);
         } else if constexpr (std::is_same_v<T, feed::PositionUpdate>) {
-          const std::uint32_t slot = symbol_slot(position_symbols_, b.symbol);
+          const std::uint32_t slot = slot_of(position_symbols_, b.symbol);
           if (slot == kNoSlot) return;
           shm::PositionSnapshot p;
           p.symbol = b.symbol;
@@ -119,7 +132,7 @@ void ShmPublisher::on_market(const feed::FeedEvent& event) noexcept {
           p.received_wall_ns = now;
           channel_.publish_position(slot, p);
         } else if constexpr (std::is_same_v<T, feed::BalanceUpdate>) {
-          const std::uint32_t slot = currency_slot(b.currency);
+          const std::uint32_t slot = slot_of(currencies_, b.currency);
           if (slot == kNoSlot) return;
           shm::BalanceSnapshot p;
           p.currency = b.currency;
@@ -258,26 +271,6 @@ void ShmPublisher::publish_all(std::int64_t mono_ns) noexcept {
   channel_.publish_latency(shm::LatencyPath::TickToOrder, tick_to_order_);
   channel_.publish_latency(shm::LatencyPath::CommandToAck, command_to_ack_);
   channel_.heartbeat(static_cast<std::uint64_t>(mono_ns));
-}
-
-// The slot of `symbol` in `table`, adding it while there is room (kNoSlot after that: the
-// segment has max_symbols slots and the table never grows past its reserve).
-std::uint32_t ShmPublisher::symbol_slot(std::vector<Symbol>& table, const Symbol& symbol) noexcept {
-  for (std::uint32_t i = 0; i < table.size(); ++i) {
-    if (table[i] == symbol) return i;
-  }
-  if (table.size() == table.capacity()) return kNoSlot;
-  table.push_back(symbol);
-  return static_cast<std::uint32_t>(table.size() - 1);
-}
-
-std::uint32_t ShmPublisher::currency_slot(const FixedString<16>& currency) noexcept {
-  for (std::uint32_t i = 0; i < currencies_.size(); ++i) {
-    if (currencies_[i] == currency) return i;
-  }
-  if (currencies_.size() == currencies_.capacity()) return kNoSlot;
-  currencies_.push_back(currency);
-  return static_cast<std::uint32_t>(currencies_.size() - 1);
 }
 
 }  // namespace scalper::core

@@ -92,8 +92,6 @@ class ShmPublisher {
   void note_link(const EventBody& body, std::int64_t wall_ns) noexcept;
   bool publish_changed_bots(std::int64_t mono_ns, std::uint32_t budget) noexcept;
   void publish_health() noexcept;
-  std::uint32_t symbol_slot(std::vector<Symbol>& table, const Symbol& symbol) noexcept;
-  std::uint32_t currency_slot(const FixedString<16>& currency) noexcept;
 
   shm::CoreChannel& channel_;
   const Engine& engine_;
