@@ -82,7 +82,9 @@ struct World {
     std::uint64_t next_xid = 0;
     std::vector<std::byte> state(engine->checkpoint_capacity());
     auto step = [&](const Event& ev) {
-      if (journal->append(ev) != core::AppendStatus::Ok) error = "append failed";
+      if (journal->append_waiting(ev, std::chrono::seconds(30)) != core::AppendStatus::Ok) {
+        error = "append failed";
+      }
       out.clear();
       if (engine->step(ev, out) != StepStatus::Ok) error = "step refused";
       for (const Action& a : out.actions()) {

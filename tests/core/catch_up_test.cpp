@@ -167,6 +167,8 @@ TEST_F(CatchUpTest, StartsFromACheckpointAtOrBeforeWhatWasSeen) {
   ActionDigest expected;
   for (std::size_t i = before; i < published_.size(); ++i) expected.add(published_[i].second);
   ActionDigest got;
+  // What the writer has copied is what readers see.
+  ASSERT_TRUE(journal_->sync_now(std::chrono::milliseconds(5'000)));
   const CatchUp c = replay_actions_after(dir_, at, [&](const Event&, const Action& a) { got.add(a); });
   ASSERT_TRUE(c.ok) << c.problem;
   EXPECT_EQ(c.checkpoint_seq, at);

@@ -12,6 +12,7 @@
 
 #include "core_rig.hpp"
 #include "scalper/core/journal_reader.hpp"
+#include "scalper/core/journal_store.hpp"
 #include "scalper/shm/command.hpp"
 
 namespace scalper::core::testing {
@@ -234,7 +235,16 @@ TEST(CoreE2E, AFullDiskStopsTradingWithAnErrorAndNothingUnjournaled) {
   const std::string log = rig.read_log();
   EXPECT_NE(log.find("ERROR core: journal write failed"), std::string::npos) << log;
   // Nothing was stepped that the journal does not hold: the journal ends at the last input
-  // the engine stepped, and holds every one before it.
+  // the engine stepped, and holds every one before it. The records the writer could not place
+  // are in the ring; the next open (here the store's own, as the next start would) copies them.
+  {
+    JournalStoreConfig jc;
+    jc.dir = rig.data_dir() + "/journal";
+    JournalRecovery rec;
+    std::string error;
+    ASSERT_NE(JournalStore::open(jc, rec, error), nullptr) << error;
+    EXPECT_EQ(rec.next_seq, halted_at + 1);
+  }
   JournalReader reader;
   ASSERT_TRUE(reader.open(rig.data_dir() + "/journal")) << reader.problem();
   ASSERT_EQ(reader.read_from(1), SeekStatus::Ok);

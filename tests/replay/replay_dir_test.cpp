@@ -57,15 +57,7 @@ class ReplayDir : public ::testing::Test {
     store_ = open_store();
     ASSERT_NE(store_, nullptr);
     for (const Event& ev : events_) {
-      core::AppendStatus s;
-      while ((s = store_->append(ev)) == core::AppendStatus::Failed) {
-        const auto end = std::chrono::steady_clock::now() + 30s;
-        while (!store_->next_segment_ready()) {
-          ASSERT_LT(std::chrono::steady_clock::now(), end) << store_->failure();
-          std::this_thread::yield();
-        }
-      }
-      ASSERT_EQ(s, core::AppendStatus::Ok);
+      ASSERT_EQ(store_->append_waiting(ev, 30s), core::AppendStatus::Ok) << store_->failure();
     }
     ASSERT_TRUE(store_->sync_now(10s));
   }

@@ -1,5 +1,6 @@
 #include "scalper/core/core_hooks.hpp"
 
+#include <chrono>
 #include <utility>
 #include <variant>
 
@@ -10,6 +11,7 @@ namespace {
 
 constexpr std::string_view kComponent = "core";
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+constexpr std::chrono::milliseconds kJournalFullWait{10'000};
 
 }  // namespace
 
@@ -29,7 +31,9 @@ void CoreHooks::bind(const Engine& engine, ShmPublisher& publisher, bool first_s
 }
 
 bool CoreHooks::journal(const Event& event) noexcept {
-  if (journal_.append(event) == AppendStatus::Ok) return true;
+  // When the writer is behind (a burst, or a slow disk) the engine thread waits for it rather
+  // than step an input it has not journaled. Bounded: a writer stuck that long is a failure.
+  if (journal_.append_waiting(event, kJournalFullWait) == AppendStatus::Ok) return true;
   journal_failed_.store(true);
   return false;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <span>
@@ -21,7 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // Records are committed by an aligned 4-byte release store of their length: every record must
-// keep the next one 4-aligned (the header is 88 bytes, a record 36 + its payload).
+// keep the next one 4-aligned (the header is 88 bytes, a record 36 + its payload). The ring's
+// wrap marker needs it too: the space left before the ring's end is then a multiple of 4.
 template <std::size_t... I>
 constexpr bool payloads_keep_alignment(std::index_sequence<I...>) {
   return ((sizeof(std::variant_alternative_t<I, EventBody>) % 4 == 0) && ...);
@@ -30,9 +32,41 @@ static_assert(payloads_keep_alignment(std::make_index_sequence<kEventKindCount>{
               "an event's size is not a multiple of 4: records would leave their length "
               "words unaligned (the commit store must be atomic)");
 
-// How far ahead of the write position append() prefetches (for writing) the mapping's cache
-// lines: a few records, so a store miss is paid before the record that needs the line.
+// How far ahead of the write position append() prefetches (for writing) the ring's cache
+// lines: a few records, so a line another core read last is fetched before it is needed.
 constexpr std::size_t kPrefetchAhead = 768;
+
+// In the ring, a length word of this value where a record would start means "the next record
+// is at the start of the ring": a record is never split across the end.
+constexpr std::uint32_t kWrapMarker = 0xFFFF'FFFFU;
+
+// Where a record keeps its seq (journal.hpp's record layout: length u32 | crc u32 | seq u64).
+constexpr std::size_t kSeqOffset = 8;
+
+// ---- the ring file ----------------------------------------------------------------------------
+// One page of header, then the data area:
+//   0 magic "SCLPRING" | 8 version u32 | 12 reserved u32 | 16 data bytes u64
+//  24 drained position u64 (the writer's: every record before it is in a segment)
+//  32 drained seq u64 (the last record before it) | 64 an engine journal header (the
+//  EngineConfig the ring's records were written under)
+constexpr std::array<char, 8> kRingMagic = {'S', 'C', 'L', 'P', 'R', 'I', 'N', 'G'};
+constexpr std::uint32_t kRingVersion = 1;
+constexpr std::size_t kRingCapacityAt = 16;
+constexpr std::size_t kRingDrainedPosAt = 24;
+constexpr std::size_t kRingDrainedSeqAt = 32;
+constexpr std::size_t kRingConfigAt = 64;
+
+template <class T>
+T load_at(const std::byte* p) noexcept {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <class T>
+void store_at(std::byte* p, T v) noexcept {
+  std::memcpy(p, &v, sizeof v);
+}
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -43,25 +77,23 @@ std::size_t page_size() noexcept {
 
 }  // namespace
 
-// One segment file, mapped while it may still be written or synced.
+// One segment file, mapped while it may still be written or synced. Writer only (and
+// release_before, under segments_mu_).
 struct JournalStore::Segment {
   fs::path path;
-  std::uint64_t first_seq = 0;  // the prepared one: set by the engine thread before publishing
+  std::uint64_t first_seq = 0;
+  EngineConfig config;  // in its header
   int fd = -1;
   std::byte* base = nullptr;
   std::size_t capacity = 0;
-
-  // Writer only.
+  std::size_t end = 0;  // after the last record copied in
+  std::uint64_t last_seq = 0;
   bool named = false;
+  bool sealed = false;         // a later segment is being written
   std::size_t synced = 0;      // bytes known on disk
   std::size_t prefaulted = 0;  // pages below this faulted in for writing
   bool sealed_synced = false;  // sealed, and everything in it synced
   bool finished = false;       // ... and unmapped
-
-  // Engine thread -> writer: end and last_seq before sealed, each with release.
-  std::atomic<std::size_t> end{0};
-  std::atomic<std::uint64_t> last_seq{0};
-  std::atomic<bool> sealed{false};
 
   Segment() = default;
   Segment(const Segment&) = delete;
@@ -76,6 +108,23 @@ struct JournalStore::Segment {
   }
 };
 
+// The ring file's mapping: the header page and the data area after it.
+struct JournalStore::Ring {
+  int fd = -1;
+  std::byte* base = nullptr;
+  std::size_t size = 0;  // the whole file: one page + the data area
+
+  Ring() = default;
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+  ~Ring() {
+    if (base != nullptr) ::munmap(base, size);
+    if (fd >= 0) ::close(fd);
+  }
+  [[nodiscard]] std::byte* data() const noexcept { return base + page_size(); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return size - page_size(); }
+};
+
 JournalStore::JournalStore(const JournalStoreConfig& config) : config_(config) {}
 
 std::unique_ptr<JournalStore> JournalStore::open(const JournalStoreConfig& config,
@@ -87,12 +136,18 @@ std::unique_ptr<JournalStore> JournalStore::open(const JournalStoreConfig& confi
             " is too small (at least one page and one record)";
     return nullptr;
   }
+  if ((config.ring_bytes & (config.ring_bytes - 1)) != 0 ||
+      config.ring_bytes < std::max<std::size_t>(4 * page_size(), 8 * journal::kMaxRecordSize)) {
+    error = "journal ring_bytes " + std::to_string(config.ring_bytes) +
+            " must be a power of two of at least four pages";
+    return nullptr;
+  }
   if (journal::header_size() % alignof(std::uint32_t) != 0) {  // see payloads_keep_alignment
     error = "the journal header size is not a multiple of 4: length words would be unaligned";
     return nullptr;
   }
-  if (config.sync_interval.count() <= 0) {
-    error = "journal sync_interval must be positive";
+  if (config.sync_interval.count() <= 0 || config.drain_interval.count() <= 0) {
+    error = "journal sync_interval and drain_interval must be positive";
     return nullptr;
   }
   std::unique_ptr<JournalStore> store(new JournalStore(config));
@@ -108,7 +163,16 @@ std::unique_ptr<JournalStore> JournalStore::open(const JournalStoreConfig& confi
     return nullptr;
   }
   if (!store->recover(recovery, error)) return nullptr;
-  if (!store->prepare_next()) {
+  if (!store->open_ring(recovery, error)) return nullptr;
+  store->records_config_ = config.engine;
+  recovery.new_config =
+      store->cur_ != nullptr && !same_engine_config(store->cur_->config, config.engine);
+  // One prepared during the ring's recovery, under the old config, is not the one wanted now.
+  if (store->next_ != nullptr && !same_engine_config(store->next_->config, config.engine)) {
+    ::unlink(store->next_->path.c_str());
+    store->next_.reset();
+  }
+  if (store->next_ == nullptr && !store->prepare_next()) {
     error = store->error_;
     return nullptr;
   }
@@ -126,9 +190,7 @@ JournalStore::~JournalStore() {
     writer_.join();
   }
   // A prepared segment never written to is only a tmp file: not left behind.
-  if (next_ != nullptr && current_.load(std::memory_order_acquire) != next_.get()) {
-    ::unlink(next_->path.c_str());
-  }
+  if (next_ != nullptr) ::unlink(next_->path.c_str());
   if (dir_fd_ >= 0) ::close(dir_fd_);
 }
 
@@ -261,7 +323,7 @@ bool JournalStore::recover(JournalRecovery& recovery, std::string& error) {
     found.pop_back();
     fsync_dir();
   }
-  if (found.empty()) return true;  // an empty journal: the first append names its segment
+  if (found.empty()) return true;  // an empty journal: the first record names its segment
   const Found& tail = found.back();
   if (s.first_seq != tail.first_seq) {
     error = "journal segment " + tail.path.string() + " is named for seq " +
@@ -297,7 +359,7 @@ bool JournalStore::recover(JournalRecovery& recovery, std::string& error) {
     older->path = found[i].path;
     older->first_seq = found[i].first_seq;
     older->named = true;
-    older->sealed.store(true, std::memory_order_relaxed);
+    older->sealed = true;
     older->sealed_synced = true;
     older->finished = true;
     segments_.push_back(std::move(older));
@@ -305,29 +367,121 @@ bool JournalStore::recover(JournalRecovery& recovery, std::string& error) {
   auto seg = std::make_unique<Segment>();
   seg->path = tail.path;
   seg->first_seq = tail.first_seq;
+  seg->config = s.config;
   seg->fd = last.fd;
   seg->base = last.base;
   seg->capacity = last.size;
   seg->named = true;
   seg->synced = s.end;
-  seg->end.store(s.end, std::memory_order_relaxed);
-  seg->last_seq.store(s.last_seq, std::memory_order_relaxed);
+  seg->end = s.end;
+  seg->last_seq = s.last_seq;
   recovery.records_scanned = s.records;
   recovery.next_seq = s.last_seq + 1;
-  recovery.new_config = !same_engine_config(s.config, config_.engine);
   last_seq_ = s.last_seq;
   durable_seq_.store(s.last_seq, std::memory_order_relaxed);
-  if (recovery.new_config) {
-    seg->sealed.store(true, std::memory_order_relaxed);  // the next append starts a segment
-  } else {
-    cur_ = seg.get();
-    base_ = seg->base;
-    capacity_ = seg->capacity;
-    pos_ = s.end;
-    current_.store(cur_, std::memory_order_release);
-    prefault_ahead(*seg, s.end);
-  }
+  copied_seq_.store(s.last_seq, std::memory_order_relaxed);
+  cur_ = seg.get();
   segments_.push_back(std::move(seg));
+  return true;
+}
+
+// The ring's records the writer had not copied yet when the last process died: each one that
+// continues the segments is copied into them, then the segments are synced and a fresh ring
+// replaces the old. A ring that is not ours (bad header) holds nothing we can trust.
+bool JournalStore::open_ring(JournalRecovery& recovery, std::string& error) {
+  const fs::path path = config_.dir / kRingFileName;
+  Mapped m;
+  std::string ignored;
+  if (fs::exists(path) && map_file(path, m, ignored)) {
+    const std::byte* h = m.base;
+    const std::size_t capacity =
+        m.size > page_size() ? static_cast<std::size_t>(load_at<std::uint64_t>(h + kRingCapacityAt))
+                             : 0;
+    EngineConfig written_under;
+    std::size_t used = 0;
+    const bool ours =
+        capacity != 0 && m.size == page_size() + capacity && (capacity & (capacity - 1)) == 0 &&
+        std::memcmp(h, kRingMagic.data(), kRingMagic.size()) == 0 &&
+        load_at<std::uint32_t>(h + 8) == kRingVersion &&
+        journal::decode_header({h + kRingConfigAt, page_size() - kRingConfigAt}, written_under,
+                               used) == journal::Status::Ok;
+    if (ours) {
+      records_config_ = written_under;
+      const std::byte* data = m.base + page_size();
+      const std::uint64_t mask = capacity - 1;
+      const std::uint64_t start = load_at<std::uint64_t>(h + kRingDrainedPosAt);
+      std::uint64_t pos = start;
+      Event ev;
+      while (pos - start < capacity && !failed_.load(std::memory_order_relaxed)) {
+        const std::size_t off = pos & mask;
+        const auto length = load_at<std::uint32_t>(data + off);
+        if (length == kWrapMarker && off != 0) {
+          pos += capacity - off;
+          continue;
+        }
+        if (length > journal::kMaxRecordSize || off + sizeof length + length > capacity) break;
+        const std::size_t size = sizeof length + length;
+        std::size_t n = 0;
+        if (journal::decode_record({data + off, size}, ev, n) != journal::Status::Ok) break;
+        if (last_seq_ != 0 && ev.seq <= last_seq_) {  // already in a segment
+          pos += size;
+          continue;
+        }
+        if (last_seq_ != 0 && ev.seq != last_seq_ + 1) break;  // an older lap
+        if (!copy_record(data + off, size, ev.seq)) break;
+        last_seq_ = ev.seq;
+        ++recovery.from_ring;
+        pos += size;
+      }
+      if (recovery.from_ring > 0) {
+        sync_segments();
+        recovery.next_seq = last_seq_ + 1;
+      }
+    }
+  }
+  unmap_file(m);
+  if (failed_.load(std::memory_order_relaxed)) {
+    error = error_;
+    return false;
+  }
+  return create_ring(error);
+}
+
+// A fresh ring, zeroed, its header naming the config the records will be written under.
+bool JournalStore::create_ring(std::string& error) {
+  const fs::path path = config_.dir / kRingFileName;
+  ::unlink(path.c_str());
+  auto ring = std::make_unique<Ring>();
+  ring->size = page_size() + config_.ring_bytes;
+  const auto fail = [&](const char* what, int err) {
+    error = std::string(what) + " " + path.string() + ": " + errno_text(err);
+    return false;
+  };
+  ring->fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (ring->fd < 0) return fail("cannot create the journal ring", errno);
+  if (const int rc = ::posix_fallocate(ring->fd, 0, static_cast<off_t>(ring->size)); rc != 0) {
+    return fail("cannot allocate the journal ring", rc);
+  }
+  void* p =
+      ::mmap(nullptr, ring->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring->fd, 0);
+  if (p == MAP_FAILED) return fail("cannot map the journal ring", errno);
+  ring->base = static_cast<std::byte*>(p);
+  std::byte* h = ring->base;
+  std::memcpy(h, kRingMagic.data(), kRingMagic.size());
+  store_at<std::uint32_t>(h + 8, kRingVersion);
+  store_at<std::uint64_t>(h + kRingCapacityAt, config_.ring_bytes);
+  store_at<std::uint64_t>(h + kRingDrainedPosAt, 0);
+  store_at<std::uint64_t>(h + kRingDrainedSeqAt, last_seq_);
+  (void)journal::encode_header(config_.engine, {h + kRingConfigAt, page_size() - kRingConfigAt});
+  if (::msync(ring->base, page_size(), MS_SYNC) != 0) {
+    return fail("cannot sync the journal ring", errno);
+  }
+  fsync_dir();
+  // Every page writable now: the engine thread's first lap must not fault.
+  (void)::madvise(ring->data(), config_.ring_bytes, MADV_POPULATE_WRITE);
+  ring_ = ring->data();
+  ring_mask_ = config_.ring_bytes - 1;
+  ring_file_ = std::move(ring);
   return true;
 }
 
@@ -339,62 +493,83 @@ AppendStatus JournalStore::append(const Event& ev) noexcept {
     return AppendStatus::BadSequence;
   }
   const std::size_t size = journal::record_size(ev);
-  if (pos_ + size > capacity_ && !rotate(ev.seq)) return AppendStatus::Failed;
-
-  journal::encode_record(ev, std::span<std::byte>(scratch_, size));
-  std::byte* at = base_ + pos_;
-  constexpr std::size_t kLength = sizeof(std::uint32_t);
-  std::memcpy(at + kLength, scratch_ + kLength, size - kLength);
-  std::uint32_t length;
-  std::memcpy(&length, scratch_, kLength);
-  __atomic_store_n(reinterpret_cast<std::uint32_t*>(at), length, __ATOMIC_RELEASE);
-
-  pos_ += size;
-  // The next records' cache lines, fetched for writing now: the mapping's fresh pages are not
-  // in this core's cache, and a store miss costs ~100 ns (a hint: no fault, no system call).
-  const std::size_t ahead = std::min(pos_ + kPrefetchAhead, capacity_ - 3 * 64);
-  __builtin_prefetch(base_ + ahead, 1, 3);
-  __builtin_prefetch(base_ + ahead + 64, 1, 3);
-  __builtin_prefetch(base_ + ahead + 128, 1, 3);
-  cur_->end.store(pos_, std::memory_order_release);
-  cur_->last_seq.store(ev.seq, std::memory_order_release);
+  const std::size_t capacity = config_.ring_bytes;
+  const std::size_t off = head_ & ring_mask_;
+  const std::size_t pad = off + size > capacity ? capacity - off : 0;
+  if (head_ + pad + size - tail_seen_ > capacity) {
+    tail_seen_ = ring_tail_.load(std::memory_order_acquire);
+    if (head_ + pad + size - tail_seen_ > capacity) {
+      kick_writer();
+      return AppendStatus::Full;
+    }
+  }
+  if (pad != 0) {
+    store_at<std::uint32_t>(ring_ + off, kWrapMarker);
+    head_ += pad;
+  }
+  journal::encode_record(ev, std::span<std::byte>(ring_ + (head_ & ring_mask_), size));
+  head_ += size;
+  ring_head_.store(head_, std::memory_order_release);
   last_seq_ = ev.seq;
+  // The next records' cache lines, fetched for writing now: the writer's core read them last.
+  __builtin_prefetch(ring_ + ((head_ + kPrefetchAhead) & ring_mask_), 1, 3);
+  __builtin_prefetch(ring_ + ((head_ + kPrefetchAhead + 64) & ring_mask_), 1, 3);
+  // A quarter full: the writer is woken rather than left to its next interval.
+  if (head_ - tail_seen_ > capacity / 4) {
+    tail_seen_ = ring_tail_.load(std::memory_order_acquire);
+    if (head_ - tail_seen_ > capacity / 4) kick_writer();
+  }
   return AppendStatus::Ok;
 }
 
-// The segment the writer prepared becomes current: pointer swaps, and one notify so the
-// writer names it and prepares the next one now rather than at its next interval.
-bool JournalStore::rotate(std::uint64_t first_seq) noexcept {
-  Segment* next = prepared_.load(std::memory_order_acquire);
-  if (next == nullptr) return false;
-  prepared_.store(nullptr, std::memory_order_relaxed);
-  next->first_seq = first_seq;
-  if (cur_ != nullptr) cur_->sealed.store(true, std::memory_order_release);
-  current_.store(next, std::memory_order_release);
-  cur_ = next;
-  base_ = next->base;
-  capacity_ = next->capacity;
-  pos_ = journal::header_size();
-  rotations_.fetch_add(1, std::memory_order_relaxed);
-  kick_.store(true, std::memory_order_relaxed);
-  wake_cv_.notify_one();
-  return true;
+// One notify per kick the writer has not taken yet (and a notify without a waiter is no system
+// call).
+void JournalStore::kick_writer() noexcept {
+  if (!kick_.exchange(true, std::memory_order_relaxed)) wake_cv_.notify_one();
+}
+
+bool JournalStore::wait_for_room(std::chrono::milliseconds timeout) noexcept {
+  full_waits_.fetch_add(1, std::memory_order_relaxed);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (failed_.load(std::memory_order_acquire)) return false;
+    tail_seen_ = ring_tail_.load(std::memory_order_acquire);
+    // The largest record, and the padding a wrap may need before it.
+    if (head_ + 2 * journal::kMaxRecordSize - tail_seen_ <= config_.ring_bytes) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    kick_writer();
+    std::this_thread::yield();
+  }
+}
+
+AppendStatus JournalStore::append_waiting(const Event& ev,
+                                          std::chrono::milliseconds timeout) noexcept {
+  const AppendStatus s = append(ev);
+  if (s != AppendStatus::Full) return s;
+  if (!wait_for_room(timeout)) {
+    return failed_.load(std::memory_order_acquire) ? AppendStatus::Failed : AppendStatus::Full;
+  }
+  return append(ev);
 }
 
 // ---- the writer ----------------------------------------------------------------------------
 
 void JournalStore::writer_loop() {
   std::unique_lock lock(wake_mu_);
+  auto next_sync = std::chrono::steady_clock::now() + config_.sync_interval;
   for (;;) {
-    wake_cv_.wait_for(lock, config_.sync_interval, [this] {
+    wake_cv_.wait_for(lock, config_.drain_interval, [this] {
       return stop_ || requested_rounds_ > completed_rounds_ ||
              kick_.load(std::memory_order_relaxed);
     });
     const bool stopping = stop_;
     const std::uint64_t target = requested_rounds_;
     kick_.store(false, std::memory_order_relaxed);
+    const auto now = std::chrono::steady_clock::now();
+    const bool sync = stopping || target > completed_rounds_ || now >= next_sync;
     lock.unlock();
-    writer_round();
+    writer_round(sync);
+    if (sync) next_sync = now + config_.sync_interval;
     lock.lock();
     completed_rounds_ = std::max(completed_rounds_, target);
     done_cv_.notify_all();
@@ -402,20 +577,91 @@ void JournalStore::writer_loop() {
   }
 }
 
-void JournalStore::writer_round() {
+void JournalStore::writer_round(bool sync) {
   const std::lock_guard lock(segments_mu_);
-  adopt_current();
-  // The next segment first: the engine thread may need it before the syncs are done.
-  if (next_ == nullptr) prepare_next();
+  drain_ring();
+  if (!sync) return;
+  if (next_ == nullptr && !failed_.load(std::memory_order_relaxed)) prepare_next();
   sync_segments();
   finish_sealed();
-  if (Segment* cur = current_.load(std::memory_order_acquire); cur != nullptr) {
-    prefault_ahead(*cur, cur->end.load(std::memory_order_acquire));
+  if (cur_ != nullptr) prefault_ahead(*cur_, cur_->end);
+}
+
+// Copies the ring's records [tail, head) into the segments, then frees their space and notes in
+// the ring's header how far it got.
+void JournalStore::drain_ring() {
+  if (failed_.load(std::memory_order_relaxed)) return;  // what is left waits for the next start
+  const std::uint64_t head = ring_head_.load(std::memory_order_acquire);
+  std::uint64_t tail = ring_tail_.load(std::memory_order_relaxed);
+  if (tail == head) return;
+  const std::size_t capacity = config_.ring_bytes;
+  while (tail != head) {
+    const std::size_t off = tail & ring_mask_;
+    const auto length = load_at<std::uint32_t>(ring_ + off);
+    if (length == kWrapMarker) {
+      tail += capacity - off;
+      continue;
+    }
+    const std::size_t size = sizeof length + length;
+    if (!copy_record(ring_ + off, size, load_at<std::uint64_t>(ring_ + off + kSeqOffset))) break;
+    tail += size;
   }
+  ring_tail_.store(tail, std::memory_order_release);
+  std::byte* h = ring_file_->base;
+  store_at<std::uint64_t>(h + kRingDrainedPosAt, tail);
+  store_at<std::uint64_t>(h + kRingDrainedSeqAt, copied_seq_.load(std::memory_order_relaxed));
+}
+
+// One record into the current segment (rotating first when it does not fit or was written
+// under another config), committed by storing its length last.
+bool JournalStore::copy_record(const std::byte* record, std::size_t size, std::uint64_t seq) {
+  if (cur_ == nullptr || cur_->sealed || cur_->end + size > cur_->capacity ||
+      !same_engine_config(cur_->config, records_config_)) {
+    if (!rotate(seq)) return false;
+  }
+  std::byte* at = cur_->base + cur_->end;
+  constexpr std::size_t kLength = sizeof(std::uint32_t);
+  std::memcpy(at + kLength, record + kLength, size - kLength);
+  __atomic_store_n(reinterpret_cast<std::uint32_t*>(at), load_at<std::uint32_t>(record),
+                   __ATOMIC_RELEASE);
+  cur_->end += size;
+  cur_->last_seq = seq;
+  copied_seq_.store(seq, std::memory_order_release);
+  return true;
+}
+
+// The prepared segment becomes current, named after its first record. A failure here is
+// fatal: the record has nowhere to go.
+bool JournalStore::rotate(std::uint64_t first_seq) {
+  if (next_ != nullptr && !same_engine_config(next_->config, records_config_)) {
+    ::unlink(next_->path.c_str());
+    next_.reset();
+  }
+  if (next_ == nullptr && !prepare_next()) {
+    failed_.store(true, std::memory_order_release);
+    return false;
+  }
+  const fs::path named = config_.dir / segment_file_name(first_seq);
+  if (::rename(next_->path.c_str(), named.c_str()) != 0) {
+    set_error("cannot name journal segment " + next_->path.string() + " as " + named.string() +
+                  ": " + errno_text(errno),
+              true);
+    return false;
+  }
+  fsync_dir();
+  if (cur_ != nullptr) cur_->sealed = true;
+  next_->path = named;
+  next_->named = true;
+  next_->first_seq = first_seq;
+  cur_ = next_.get();
+  segments_.push_back(std::move(next_));
+  rotations_.fetch_add(1, std::memory_order_relaxed);
+  prefault_ahead(*cur_, cur_->end);
+  return true;
 }
 
 // Faults in for writing the pages from `from` to prefault_bytes past it (see the config). The
-// kernel does it without touching the bytes, so it cannot race the engine thread's writes.
+// kernel does it without touching the bytes.
 void JournalStore::prefault_ahead(Segment& segment, std::size_t from) {
   if (!prefault_works_ || segment.base == nullptr) return;
   const std::size_t page = page_size();
@@ -430,48 +676,21 @@ void JournalStore::prefault_ahead(Segment& segment, std::size_t from) {
   segment.prefaulted = end;
 }
 
-// The engine thread rotated into the prepared segment: name it after its first record.
-void JournalStore::adopt_current() {
-  Segment* cur = current_.load(std::memory_order_acquire);
-  if (next_ == nullptr || cur != next_.get()) return;
-  const fs::path named = config_.dir / segment_file_name(cur->first_seq);
-  if (::rename(cur->path.c_str(), named.c_str()) != 0) {
-    set_error("cannot name journal segment " + cur->path.string() + " as " + named.string() + ": " +
-                  errno_text(errno),
-              false);
-    return;
-  }
-  fsync_dir();
-  cur->path = named;
-  cur->named = true;
-  segments_.push_back(std::move(next_));
-}
-
 void JournalStore::sync_segments() {
-  std::vector<Segment*> live;
   for (const auto& s : segments_) {
-    if (!s->sealed_synced) live.push_back(s.get());
-  }
-  // Still unnamed (its rename failed): its records must be synced all the same.
-  if (next_ != nullptr && current_.load(std::memory_order_acquire) == next_.get()) {
-    live.push_back(next_.get());
-  }
-  for (Segment* s : live) {
-    const bool sealed = s->sealed.load(std::memory_order_acquire);
-    const std::uint64_t last = s->last_seq.load(std::memory_order_acquire);
-    const std::size_t end = s->end.load(std::memory_order_acquire);
-    if (end > s->synced) {
+    if (s->sealed_synced || s->base == nullptr) continue;
+    if (s->end > s->synced) {
       const std::size_t from = s->synced / page_size() * page_size();
-      if (::msync(s->base + from, end - from, MS_SYNC) != 0) {
+      if (::msync(s->base + from, s->end - from, MS_SYNC) != 0) {
         set_error("cannot sync journal segment " + s->path.string() + ": " + errno_text(errno),
                   true);
         return;
       }
-      s->synced = end;
+      s->synced = s->end;
       syncs_.fetch_add(1, std::memory_order_relaxed);
     }
-    if (last != 0) durable_seq_.store(last, std::memory_order_release);
-    if (sealed) s->sealed_synced = true;
+    if (s->last_seq != 0) durable_seq_.store(s->last_seq, std::memory_order_release);
+    if (s->sealed) s->sealed_synced = true;
   }
 }
 
@@ -491,6 +710,7 @@ bool JournalStore::prepare_next() {
   auto seg = std::make_unique<Segment>();
   seg->path = path;
   seg->capacity = size;
+  seg->config = records_config_;
   const auto fail = [&](const char* what, int err) {
     set_error(std::string(what) + " " + path.string() + ": " + errno_text(err), false);
     seg->unmap();
@@ -502,24 +722,22 @@ bool JournalStore::prepare_next() {
   if (const int rc = ::posix_fallocate(seg->fd, 0, static_cast<off_t>(size)); rc != 0) {
     return fail("cannot allocate the journal segment", rc);
   }
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, seg->fd, 0);
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, seg->fd, 0);
   if (p == MAP_FAILED) return fail("cannot map journal segment", errno);
   seg->base = static_cast<std::byte*>(p);
-  const std::size_t header = journal::encode_header(config_.engine, {seg->base, size});
+  const std::size_t header = journal::encode_header(seg->config, {seg->base, size});
   if (::msync(seg->base, header, MS_SYNC) != 0) return fail("cannot sync journal segment", errno);
   fsync_dir();
   seg->synced = header;
-  seg->end.store(header, std::memory_order_relaxed);
+  seg->end = header;
   prefault_ahead(*seg, header);
   if (!failed_.load(std::memory_order_relaxed)) error_.clear();  // a passing trouble is over
-  Segment* raw = seg.get();
   next_ = std::move(seg);
-  prepared_.store(raw, std::memory_order_release);
   return true;
 }
 
 void JournalStore::set_error(std::string text, bool fatal) {
-  if (failed_.load(std::memory_order_relaxed) && !fatal) return;  // keep the first fatal one
+  if (failed_.load(std::memory_order_relaxed)) return;  // the first fatal one is the cause
   error_ = std::move(text);
   if (fatal) failed_.store(true, std::memory_order_release);
 }
@@ -535,12 +753,7 @@ void JournalStore::fsync_dir() {
 
 std::string JournalStore::failure() const {
   const std::lock_guard lock(segments_mu_);
-  if (!error_.empty()) return error_;
-  if (prepared_.load(std::memory_order_acquire) == nullptr) {
-    return "no next journal segment prepared yet in " + config_.dir.string() +
-           " (the journal writer is behind)";
-  }
-  return {};
+  return error_;
 }
 
 bool JournalStore::sync_now(std::chrono::milliseconds timeout) {
@@ -553,12 +766,11 @@ bool JournalStore::sync_now(std::chrono::milliseconds timeout) {
 
 std::size_t JournalStore::release_before(std::uint64_t seq, std::string* error) {
   const std::lock_guard lock(segments_mu_);
-  const Segment* cur = current_.load(std::memory_order_acquire);
   std::size_t released = 0;
   while (segments_.size() >= 2) {
     const Segment& oldest = *segments_[0];
     const Segment& after = *segments_[1];
-    if (&oldest == cur || !oldest.finished || after.first_seq > seq) break;
+    if (&oldest == cur_ || !oldest.finished || after.first_seq > seq) break;
     if (::unlink(oldest.path.c_str()) != 0 && errno != ENOENT) {
       if (error != nullptr) {
         *error = "cannot delete journal segment " + oldest.path.string() + ": " + errno_text(errno);
