@@ -17,116 +17,16 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "dash_pane.hpp"
 #include "scalper/shm/segment.hpp"
 
 namespace scalper::dash::testing {
 namespace {
 
-constexpr int kColumns = 140;
-constexpr int kRows = 30;
-
 std::string unique(std::string_view what) {
   return "scalper-dash-" + std::string(what) + "-" + std::to_string(::getpid()) + "-" +
          ::testing::UnitTest::GetInstance()->current_test_info()->name();
 }
-
-class Screen {
- public:
-  explicit Screen(std::string text) : text_(std::move(text)) {
-    std::istringstream in(text_);
-    for (std::string line; std::getline(in, line);) lines_.push_back(line);
-  }
-  [[nodiscard]] bool has(std::string_view s) const { return text_.find(s) != std::string::npos; }
-  // The row showing `s`, or -1.
-  [[nodiscard]] int row(std::string_view s) const {
-    for (std::size_t i = 0; i < lines_.size(); ++i) {
-      if (lines_[i].find(s) != std::string::npos) return static_cast<int>(i);
-    }
-    return -1;
-  }
-  [[nodiscard]] const std::string& line(std::string_view s) const {
-    static const std::string none;
-    const int r = row(s);
-    return r < 0 ? none : lines_[static_cast<std::size_t>(r)];
-  }
-  [[nodiscard]] const std::string& text() const { return text_; }
-
- private:
-  std::string text_;
-  std::vector<std::string> lines_;
-};
-
-// One tmux server with one session running scalper-dash.
-class DashPane {
- public:
-  explicit DashPane(const std::string& segment) : socket_(unique("tmux")) {
-    const RunResult r = tmux({"new-session", "-d", "-s", "dash", "-x", std::to_string(kColumns),
-                              "-y", std::to_string(kRows), SCALPER_DASH_BIN, "--segment", segment,
-                              "--interval-ms", "50"});
-    started_ = r.rc == 0;
-    if (!started_) ADD_FAILURE() << "tmux new-session: " << r.out;
-  }
-  // kill-server ends the server and the pane's scalper-dash with it (SIGHUP); tmux 3.3 leaves
-  // the socket file behind, so it goes too.
-  ~DashPane() {
-    (void)tmux({"kill-server"});
-    const char* dir = std::getenv("TMUX_TMPDIR");
-    const std::string path = std::string(dir != nullptr && *dir != 0 ? dir : "/tmp") + "/tmux-" +
-                             std::to_string(::getuid()) + "/" + socket_;
-    ::unlink(path.c_str());
-  }
-  DashPane(const DashPane&) = delete;
-  DashPane& operator=(const DashPane&) = delete;
-
-  RunResult tmux(std::vector<std::string> args) {
-    std::vector<std::string> argv{TMUX_BIN, "-L", socket_, "-f", "/dev/null"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(std::move(argv));
-  }
-
-  void keys(std::vector<std::string> keys) {
-    std::vector<std::string> args{"send-keys", "-t", "dash"};
-    args.insert(args.end(), keys.begin(), keys.end());
-    ASSERT_EQ(tmux(std::move(args)).rc, 0);
-  }
-
-  Screen capture() { return Screen(tmux({"capture-pane", "-p", "-t", "dash"}).out); }
-
-  // Polls the screen until `ok` holds: true, or false at the deadline with the last screen
-  // reported as a test failure.
-  bool wait_for(const std::function<bool(const Screen&)>& ok, std::string_view what,
-                std::int64_t within_ms = kWaitMs) {
-    const std::int64_t end = timing::mono_ms() + within_ms;
-    for (;;) {
-      const Screen s = capture();
-      if (ok(s)) return true;
-      if (timing::mono_ms() >= end) {
-        ADD_FAILURE() << "screen never showed " << what << ":\n" << s.text();
-        return false;
-      }
-      ::poll(nullptr, 0, 20);  // the pane redraws every 50 ms: nothing to wait on but time
-    }
-  }
-  bool wait_for_text(std::string_view text, std::int64_t within_ms = kWaitMs) {
-    return wait_for([text](const Screen& s) { return s.has(text); }, text, within_ms);
-  }
-
-  // The session ends when its only pane's process exits.
-  bool wait_exited(std::int64_t within_ms = kWaitMs) {
-    const std::int64_t end = timing::mono_ms() + within_ms;
-    while (timing::mono_ms() < end) {
-      if (tmux({"has-session", "-t", "dash"}).rc != 0) return true;
-      ::poll(nullptr, 0, 20);
-    }
-    return false;
-  }
-
-  [[nodiscard]] bool started() const { return started_; }
-
- private:
-  std::string socket_;
-  bool started_ = false;
-};
 
 class FakeCore {
  public:
@@ -160,7 +60,7 @@ class DashTmux : public ::testing::Test {
 TEST_F(DashTmux, ShowsTheBotsAndFollowsTheirFigures) {
   FakeCore core(segment_, 1);
   ASSERT_TRUE(core.ready());
-  DashPane pane(segment_);
+  DashPane pane(segment_, unique("tmux"));
   ASSERT_TRUE(pane.started());
   ASSERT_TRUE(pane.wait_for(
       [](const Screen& s) {
@@ -200,7 +100,7 @@ TEST_F(DashTmux, ShowsTheBotsAndFollowsTheirFigures) {
 TEST_F(DashTmux, SortAndFilterKeys) {
   FakeCore core(segment_, 1);
   ASSERT_TRUE(core.ready());
-  DashPane pane(segment_);
+  DashPane pane(segment_, unique("tmux"));
   ASSERT_TRUE(pane.started());
   ASSERT_TRUE(pane.wait_for_text("SOL/USDT"));
 
@@ -241,7 +141,7 @@ TEST_F(DashTmux, SortAndFilterKeys) {
 }
 
 TEST_F(DashTmux, WaitsForACoreFollowsItsRestartAndItsEnd) {
-  DashPane pane(segment_);  // no core yet
+  DashPane pane(segment_, unique("tmux"));  // no core yet
   ASSERT_TRUE(pane.started());
   ASSERT_TRUE(pane.wait_for_text("no scalper-core is running on segment " + segment_));
 
