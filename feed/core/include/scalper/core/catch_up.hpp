@@ -10,7 +10,9 @@
 // deterministic: the golden digest tests hold it).
 //
 // Works on a live core's directory (the journal is read through read-only mappings; records
-// appear whole or not at all) or a stopped one. Checkpoints are kept two deep and the journal
+// appear whole or not at all) or a stopped one. On a live core a record reaches the journal's
+// segments when the writer copies it from the ring (within 5 ms): a caller that needs up to a
+// given seq waits until the core's health says the journal is durable that far. Checkpoints are kept two deep and the journal
 // segments before the older one are released, so a control process that lagged past both
 // checkpoints cannot catch up this way: it rebuilds from the bots' snapshots instead
 // (`problem` says so).

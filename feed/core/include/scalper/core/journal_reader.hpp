@@ -17,9 +17,10 @@
 // gap or a step back is corruption as well.
 //
 // Live reading: segments are mapped read-only (MAP_SHARED), so the reader sees what the core's
-// engine thread writes as soon as the length word is stored (loaded with acquire); End means
-// "nothing more yet", and next() can be called again. The directory is listed again only when
-// the current segment has no next record.
+// journal writer copies in (from the engine thread's ring, within 5 ms of the append) as soon
+// as the length word is stored (loaded with acquire); End means "nothing more yet", and next()
+// can be called again. The directory is listed again only when the current segment has no
+// next record.
 //
 // Threading: a JournalReader is used by one thread; any number of readers, in any process,
 // beside one writer. scan_segment and read_record_at are pure. Allocation: open(), read_from()
