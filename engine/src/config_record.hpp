@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "scalper/engine/byte_io.hpp"
 #include "scalper/engine/engine.hpp"
 
 namespace scalper::detail {
@@ -36,18 +37,6 @@ static_assert(sizeof(EngineConfig) == 72 && kVenueCount == 3,
 // what Engine's constructor will be asked to allocate. Far above any real deployment.
 inline constexpr std::uint32_t kMaxBotsLimit = 1u << 20;
 inline constexpr std::uint32_t kMaxEarlyUpdatesLimit = 1u << 20;
-
-template <class T>
-T load_le(const std::byte* p) noexcept {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <class T>
-void store_le(std::byte* p, T v) noexcept {
-  std::memcpy(p, &v, sizeof v);
-}
 
 // Writes kConfigRecordSize bytes at `f`.
 inline void write_config_record(const EngineConfig& config, std::byte* f) noexcept {

@@ -2021,7 +2021,7 @@ struct Engine::State {
       w.u32(o.listing_misses);
       w.flag(o.mapped);
     }
-    detail::store_le<std::uint32_t>(count_at, count);
+    store_le<std::uint32_t>(count_at, count);
     return true;
   }
 

@@ -49,20 +49,6 @@ constexpr CrcTables make_crc_tables() noexcept {
 
 constexpr CrcTables kCrcTables = make_crc_tables();
 
-// ---- raw little-endian access ------------------------------------------------------------
-
-template <class T>
-T load(const std::byte* p) noexcept {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <class T>
-void store(std::byte* p, T v) noexcept {
-  std::memcpy(p, &v, sizeof v);
-}
-
 // ---- header ----------------------------------------------------------------------------
 //  0 magic[8] | 8 version u16 | 10 header_size u16 | 12 reserved u32
 // 16 config length u32 (bytes after it) | 20 crc32c u32 (of bytes 24..88)
@@ -230,12 +216,12 @@ std::size_t encode_header(const EngineConfig& config, std::span<std::byte> out) 
   std::byte* p = out.data();
   std::memset(p, 0, kHeaderSize);
   std::memcpy(p, kMagic.data(), kMagic.size());
-  store<std::uint16_t>(p + 8, kVersion);
-  store<std::uint16_t>(p + 10, static_cast<std::uint16_t>(kHeaderSize));
-  store<std::uint32_t>(p + kConfigOffset, static_cast<std::uint32_t>(4 + kConfigFieldsSize));
+  store_le<std::uint16_t>(p + 8, kVersion);
+  store_le<std::uint16_t>(p + 10, static_cast<std::uint16_t>(kHeaderSize));
+  store_le<std::uint32_t>(p + kConfigOffset, static_cast<std::uint32_t>(4 + kConfigFieldsSize));
   std::byte* f = p + kConfigFieldsOffset;
   detail::write_config_record(config, f);
-  store<std::uint32_t>(p + kConfigOffset + 4, crc32c(Bytes(f, kConfigFieldsSize)));
+  store_le<std::uint32_t>(p + kConfigOffset + 4, crc32c(Bytes(f, kConfigFieldsSize)));
   return kHeaderSize;
 }
 
@@ -247,14 +233,14 @@ Status decode_header(std::span<const std::byte> in, EngineConfig& config,
   if (std::memcmp(in.data(), kMagic.data(), magic_seen) != 0) return Status::BadMagic;
   const std::byte* p = in.data();
   if (in.size() < 10) return Status::TornTail;
-  if (load<std::uint16_t>(p + 8) != kVersion) return Status::BadVersion;
+  if (load_le<std::uint16_t>(p + 8) != kVersion) return Status::BadVersion;
   if (in.size() < 12) return Status::TornTail;
-  if (load<std::uint16_t>(p + 10) != kHeaderSize) return Status::BadLength;
+  if (load_le<std::uint16_t>(p + 10) != kHeaderSize) return Status::BadLength;
   if (in.size() < kHeaderSize) return Status::TornTail;
-  if (load<std::uint32_t>(p + 12) != 0) return Status::BadPayload;
-  if (load<std::uint32_t>(p + kConfigOffset) != 4 + kConfigFieldsSize) return Status::BadLength;
+  if (load_le<std::uint32_t>(p + 12) != 0) return Status::BadPayload;
+  if (load_le<std::uint32_t>(p + kConfigOffset) != 4 + kConfigFieldsSize) return Status::BadLength;
   const std::byte* f = p + kConfigFieldsOffset;
-  if (load<std::uint32_t>(p + kConfigOffset + 4) != crc32c(Bytes(f, kConfigFieldsSize))) {
+  if (load_le<std::uint32_t>(p + kConfigOffset + 4) != crc32c(Bytes(f, kConfigFieldsSize))) {
     return Status::BadCrc;
   }
 
@@ -269,15 +255,15 @@ std::size_t encode_record(const Event& ev, std::span<std::byte> out) noexcept {
   const std::size_t size = record_size(ev);
   if (out.size() < size) return 0;
   std::byte* p = out.data();
-  store<std::uint32_t>(p, static_cast<std::uint32_t>(size - kLengthSize));
-  store<std::uint64_t>(p + 8, ev.seq);
-  store<std::int64_t>(p + 16, ev.mono_ns);
-  store<std::int64_t>(p + 24, ev.wall_ns);
-  store<std::uint16_t>(p + kKindOffset, static_cast<std::uint16_t>(ev.body.index()));
-  store<std::uint16_t>(p + kKindOffset + 2, 0);
+  store_le<std::uint32_t>(p, static_cast<std::uint32_t>(size - kLengthSize));
+  store_le<std::uint64_t>(p + 8, ev.seq);
+  store_le<std::int64_t>(p + 16, ev.mono_ns);
+  store_le<std::int64_t>(p + 24, ev.wall_ns);
+  store_le<std::uint16_t>(p + kKindOffset, static_cast<std::uint16_t>(ev.body.index()));
+  store_le<std::uint16_t>(p + kKindOffset + 2, 0);
   std::visit([p](const auto& alt) noexcept { std::memcpy(p + kPayloadOffset, &alt, sizeof alt); },
              ev.body);
-  store<std::uint32_t>(p + kCrcOffset, crc32c(Bytes(p + kCoveredOffset, size - kCoveredOffset)));
+  store_le<std::uint32_t>(p + kCrcOffset, crc32c(Bytes(p + kCoveredOffset, size - kCoveredOffset)));
   return size;
 }
 
@@ -285,7 +271,7 @@ Status decode_record(std::span<const std::byte> in, Event& ev, std::size_t& cons
   if (in.empty()) return Status::End;
   if (in.size() < kLengthSize) return Status::TornTail;
   const std::byte* p = in.data();
-  const std::uint32_t length = load<std::uint32_t>(p);
+  const std::uint32_t length = load_le<std::uint32_t>(p);
   if (length < kPayloadOffset - kLengthSize || length > kMaxRecordSize - kLengthSize) {
     return Status::BadLength;
   }
@@ -295,29 +281,29 @@ Status decode_record(std::span<const std::byte> in, Event& ev, std::size_t& cons
     // Only a record we could have written is torn; a length that disagrees with its kind
     // is a flipped bit mid-journal, which must not pass for a clean end.
     if (in.size() >= kPayloadOffset) {
-      const std::uint16_t kind = load<std::uint16_t>(p + kKindOffset);
+      const std::uint16_t kind = load_le<std::uint16_t>(p + kKindOffset);
       if (kind >= kEventKindCount) return Status::BadKind;
       if (size != kPayloadOffset + kPayloadSizes[kind]) return Status::BadLength;
     }
     return Status::TornTail;
   }
 
-  if (load<std::uint32_t>(p + kCrcOffset) !=
+  if (load_le<std::uint32_t>(p + kCrcOffset) !=
       crc32c(in.subspan(kCoveredOffset, size - kCoveredOffset))) {
     return Status::BadCrc;
   }
-  const std::uint16_t kind = load<std::uint16_t>(p + kKindOffset);
+  const std::uint16_t kind = load_le<std::uint16_t>(p + kKindOffset);
   if (kind >= kEventKindCount) return Status::BadKind;
   if (size != kPayloadOffset + kPayloadSizes[kind]) return Status::BadLength;
-  if (load<std::uint16_t>(p + kKindOffset + 2) != 0) return Status::BadPayload;
+  if (load_le<std::uint16_t>(p + kKindOffset + 2) != 0) return Status::BadPayload;
 
   Event decoded;
   if (!kPayloadDecoders[kind](in.subspan(kPayloadOffset, kPayloadSizes[kind]), decoded.body)) {
     return Status::BadPayload;
   }
-  decoded.seq = load<std::uint64_t>(p + 8);
-  decoded.mono_ns = load<std::int64_t>(p + 16);
-  decoded.wall_ns = load<std::int64_t>(p + 24);
+  decoded.seq = load_le<std::uint64_t>(p + 8);
+  decoded.mono_ns = load_le<std::int64_t>(p + 16);
+  decoded.wall_ns = load_le<std::int64_t>(p + 24);
   ev = decoded;
   consumed = size;
   return Status::Ok;
@@ -335,7 +321,7 @@ __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(std::span<const std
   std::uint64_t crc = ~seed;
   const std::byte* p = data.data();
   std::size_t n = data.size();
-  for (; n >= 8; p += 8, n -= 8) crc = _mm_crc32_u64(crc, load<std::uint64_t>(p));
+  for (; n >= 8; p += 8, n -= 8) crc = _mm_crc32_u64(crc, load_le<std::uint64_t>(p));
   auto crc32 = static_cast<std::uint32_t>(crc);
   for (; n > 0; ++p, --n) crc32 = _mm_crc32_u8(crc32, std::to_integer<std::uint8_t>(*p));
   return ~crc32;
@@ -365,8 +351,8 @@ std::uint32_t crc32c_portable(std::span<const std::byte> data, std::uint32_t see
   const std::byte* p = data.data();
   std::size_t n = data.size();
   while (n >= 8) {
-    const std::uint32_t lo = load<std::uint32_t>(p) ^ crc;
-    const std::uint32_t hi = load<std::uint32_t>(p + 4);
+    const std::uint32_t lo = load_le<std::uint32_t>(p) ^ crc;
+    const std::uint32_t hi = load_le<std::uint32_t>(p + 4);
     crc = t[7][lo & 0xFFu] ^ t[6][(lo >> 8) & 0xFFu] ^ t[5][(lo >> 16) & 0xFFu] ^ t[4][lo >> 24] ^
           t[3][hi & 0xFFu] ^ t[2][(hi >> 8) & 0xFFu] ^ t[1][(hi >> 16) & 0xFFu] ^ t[0][hi >> 24];
     p += 8;

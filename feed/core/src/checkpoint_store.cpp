@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "scalper/engine/byte_io.hpp"
 #include "scalper/engine/journal.hpp"
 
 namespace scalper::core {
@@ -26,18 +27,6 @@ constexpr std::string_view kSuffix = ".sck";
 constexpr std::string_view kTempSuffix = ".sck.tmp";
 constexpr std::size_t kSeqDigits = 20;
 constexpr std::size_t kHeaderCrcAt = 44;
-
-template <class T>
-T load(const std::byte* p) noexcept {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <class T>
-void store(std::byte* p, T v) noexcept {
-  std::memcpy(p, &v, sizeof v);
-}
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -175,12 +164,12 @@ std::array<std::byte, kCheckpointHeaderSize> encode_checkpoint_header(std::uint6
   std::array<std::byte, kCheckpointHeaderSize> h{};
   std::byte* p = h.data();
   std::memcpy(p, kMagic.data(), kMagic.size());
-  store<std::uint16_t>(p + 8, kCheckpointVersion);
-  store<std::uint16_t>(p + 10, static_cast<std::uint16_t>(kCheckpointHeaderSize));
-  store<std::uint64_t>(p + 16, seq);
-  store<std::uint64_t>(p + 24, payload.size());
-  store<std::uint32_t>(p + 32, journal::crc32c(payload));
-  store<std::uint32_t>(p + kHeaderCrcAt, journal::crc32c(Bytes(p, kHeaderCrcAt)));
+  store_le<std::uint16_t>(p + 8, kCheckpointVersion);
+  store_le<std::uint16_t>(p + 10, static_cast<std::uint16_t>(kCheckpointHeaderSize));
+  store_le<std::uint64_t>(p + 16, seq);
+  store_le<std::uint64_t>(p + 24, payload.size());
+  store_le<std::uint32_t>(p + 32, journal::crc32c(payload));
+  store_le<std::uint32_t>(p + kHeaderCrcAt, journal::crc32c(Bytes(p, kHeaderCrcAt)));
   return h;
 }
 
@@ -191,18 +180,18 @@ CheckpointCheck parse_checkpoint(Bytes file, CheckpointHeader& header, Bytes& pa
   if (std::memcmp(file.data(), kMagic.data(), magic_seen) != 0) return CheckpointCheck::BadMagic;
   if (file.size() < kCheckpointHeaderSize) return CheckpointCheck::Truncated;
   const std::byte* p = file.data();
-  if (load<std::uint32_t>(p + kHeaderCrcAt) != journal::crc32c(file.first(kHeaderCrcAt))) {
+  if (load_le<std::uint32_t>(p + kHeaderCrcAt) != journal::crc32c(file.first(kHeaderCrcAt))) {
     return CheckpointCheck::BadHeaderCrc;
   }
-  if (load<std::uint16_t>(p + 8) != kCheckpointVersion) return CheckpointCheck::BadVersion;
-  if (load<std::uint16_t>(p + 10) != kCheckpointHeaderSize || load<std::uint32_t>(p + 12) != 0 ||
-      load<std::uint32_t>(p + 36) != 0 || load<std::uint32_t>(p + 40) != 0) {
+  if (load_le<std::uint16_t>(p + 8) != kCheckpointVersion) return CheckpointCheck::BadVersion;
+  if (load_le<std::uint16_t>(p + 10) != kCheckpointHeaderSize || load_le<std::uint32_t>(p + 12) != 0 ||
+      load_le<std::uint32_t>(p + 36) != 0 || load_le<std::uint32_t>(p + 40) != 0) {
     return CheckpointCheck::BadHeader;
   }
   CheckpointHeader h;
-  h.seq = load<std::uint64_t>(p + 16);
-  h.payload_size = load<std::uint64_t>(p + 24);
-  h.payload_crc = load<std::uint32_t>(p + 32);
+  h.seq = load_le<std::uint64_t>(p + 16);
+  h.payload_size = load_le<std::uint64_t>(p + 24);
+  h.payload_crc = load_le<std::uint32_t>(p + 32);
   if (h.payload_size > kMaxCheckpointPayload) return CheckpointCheck::TooLarge;
   const std::uint64_t have = file.size() - kCheckpointHeaderSize;
   if (have < h.payload_size) return CheckpointCheck::Truncated;

@@ -16,6 +16,8 @@
 #include <variant>
 #include <vector>
 
+#include "scalper/engine/byte_io.hpp"
+
 namespace scalper::core {
 namespace {
 
@@ -55,18 +57,6 @@ constexpr std::size_t kRingCapacityAt = 16;
 constexpr std::size_t kRingDrainedPosAt = 24;
 constexpr std::size_t kRingDrainedSeqAt = 32;
 constexpr std::size_t kRingConfigAt = 64;
-
-template <class T>
-T load_at(const std::byte* p) noexcept {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <class T>
-void store_at(std::byte* p, T v) noexcept {
-  std::memcpy(p, &v, sizeof v);
-}
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -395,26 +385,26 @@ bool JournalStore::open_ring(JournalRecovery& recovery, std::string& error) {
   if (fs::exists(path) && map_file(path, m, ignored)) {
     const std::byte* h = m.base;
     const std::size_t capacity =
-        m.size > page_size() ? static_cast<std::size_t>(load_at<std::uint64_t>(h + kRingCapacityAt))
+        m.size > page_size() ? static_cast<std::size_t>(load_le<std::uint64_t>(h + kRingCapacityAt))
                              : 0;
     EngineConfig written_under;
     std::size_t used = 0;
     const bool ours =
         capacity != 0 && m.size == page_size() + capacity && (capacity & (capacity - 1)) == 0 &&
         std::memcmp(h, kRingMagic.data(), kRingMagic.size()) == 0 &&
-        load_at<std::uint32_t>(h + 8) == kRingVersion &&
+        load_le<std::uint32_t>(h + 8) == kRingVersion &&
         journal::decode_header({h + kRingConfigAt, page_size() - kRingConfigAt}, written_under,
                                used) == journal::Status::Ok;
     if (ours) {
       records_config_ = written_under;
       const std::byte* data = m.base + page_size();
       const std::uint64_t mask = capacity - 1;
-      const std::uint64_t start = load_at<std::uint64_t>(h + kRingDrainedPosAt);
+      const std::uint64_t start = load_le<std::uint64_t>(h + kRingDrainedPosAt);
       std::uint64_t pos = start;
       Event ev;
       while (pos - start < capacity && !failed_.load(std::memory_order_relaxed)) {
         const std::size_t off = pos & mask;
-        const auto length = load_at<std::uint32_t>(data + off);
+        const auto length = load_le<std::uint32_t>(data + off);
         if (length == kWrapMarker && off != 0) {
           pos += capacity - off;
           continue;
@@ -468,10 +458,10 @@ bool JournalStore::create_ring(std::string& error) {
   ring->base = static_cast<std::byte*>(p);
   std::byte* h = ring->base;
   std::memcpy(h, kRingMagic.data(), kRingMagic.size());
-  store_at<std::uint32_t>(h + 8, kRingVersion);
-  store_at<std::uint64_t>(h + kRingCapacityAt, config_.ring_bytes);
-  store_at<std::uint64_t>(h + kRingDrainedPosAt, 0);
-  store_at<std::uint64_t>(h + kRingDrainedSeqAt, last_seq_);
+  store_le<std::uint32_t>(h + 8, kRingVersion);
+  store_le<std::uint64_t>(h + kRingCapacityAt, config_.ring_bytes);
+  store_le<std::uint64_t>(h + kRingDrainedPosAt, 0);
+  store_le<std::uint64_t>(h + kRingDrainedSeqAt, last_seq_);
   (void)journal::encode_header(config_.engine, {h + kRingConfigAt, page_size() - kRingConfigAt});
   if (::msync(ring->base, page_size(), MS_SYNC) != 0) {
     return fail("cannot sync the journal ring", errno);
@@ -504,7 +494,7 @@ AppendStatus JournalStore::append(const Event& ev) noexcept {
     }
   }
   if (pad != 0) {
-    store_at<std::uint32_t>(ring_ + off, kWrapMarker);
+    store_le<std::uint32_t>(ring_ + off, kWrapMarker);
     head_ += pad;
   }
   journal::encode_record(ev, std::span<std::byte>(ring_ + (head_ & ring_mask_), size));
@@ -597,19 +587,19 @@ void JournalStore::drain_ring() {
   const std::size_t capacity = config_.ring_bytes;
   while (tail != head) {
     const std::size_t off = tail & ring_mask_;
-    const auto length = load_at<std::uint32_t>(ring_ + off);
+    const auto length = load_le<std::uint32_t>(ring_ + off);
     if (length == kWrapMarker) {
       tail += capacity - off;
       continue;
     }
     const std::size_t size = sizeof length + length;
-    if (!copy_record(ring_ + off, size, load_at<std::uint64_t>(ring_ + off + kSeqOffset))) break;
+    if (!copy_record(ring_ + off, size, load_le<std::uint64_t>(ring_ + off + kSeqOffset))) break;
     tail += size;
   }
   ring_tail_.store(tail, std::memory_order_release);
   std::byte* h = ring_file_->base;
-  store_at<std::uint64_t>(h + kRingDrainedPosAt, tail);
-  store_at<std::uint64_t>(h + kRingDrainedSeqAt, copied_seq_.load(std::memory_order_relaxed));
+  store_le<std::uint64_t>(h + kRingDrainedPosAt, tail);
+  store_le<std::uint64_t>(h + kRingDrainedSeqAt, copied_seq_.load(std::memory_order_relaxed));
 }
 
 // One record into the current segment (rotating first when it does not fit or was written
@@ -622,7 +612,7 @@ bool JournalStore::copy_record(const std::byte* record, std::size_t size, std::u
   std::byte* at = cur_->base + cur_->end;
   constexpr std::size_t kLength = sizeof(std::uint32_t);
   std::memcpy(at + kLength, record + kLength, size - kLength);
-  __atomic_store_n(reinterpret_cast<std::uint32_t*>(at), load_at<std::uint32_t>(record),
+  __atomic_store_n(reinterpret_cast<std::uint32_t*>(at), load_le<std::uint32_t>(record),
                    __ATOMIC_RELEASE);
   cur_->end += size;
   cur_->last_seq = seq;
