@@ -326,26 +326,31 @@ std::vector<std::pair<std::int64_t, std::int64_t>> parse_raw_latency(std::string
 // Where each sampled fill's wire-to-wire time went, stage by stage, on one clock: our samples
 // carry when decoding began, the simulator's when it wrote the fill frame and when it read
 // the next create. A sample is matched to the first create the simulator read after our
-// submit returned (within 10 ms), whose fill frame must have been written before that.
-// Unmatched samples are counted (the simulator pairs a fill with the next create of its
-// pair, whoever sent it). The simulator stamps "written" when its write call has returned,
-// which can be after we began decoding: stage 1 is then counted as 0.
+// request was ready (within 10 ms). Unmatched samples are counted (the simulator pairs a fill
+// with the next create of its pair, whoever sent it).
+// Two stamps can come out of order on loopback, where a write call runs the receiver's TCP
+// inline and the two programs run on two CPUs: the simulator stamps "written" when its write
+// call has returned, which can be after we decoded the frame and had our request ready (stage
+// 1 then counts as 0), and it can read our request before our submit call is back (stage 5
+// then counts as 0). Neither is a reason to drop the sample: requiring the fill's stamp to
+// come before our request, as this once did, matched 0 of 12 samples one run in fifteen.
 void print_stages(const std::vector<feed::TickToOrderSample>& samples,
                   std::vector<std::pair<std::int64_t, std::int64_t>> raw) {
   std::sort(raw.begin(), raw.end(),
             [](const auto& a, const auto& b) { return a.second < b.second; });
   std::vector<std::int64_t> wake, decode, engine, submit, after;
   for (const auto& s : samples) {
-    const std::int64_t submitted = s.seen_at + s.total + s.submit;
-    const auto it = std::lower_bound(raw.begin(), raw.end(), submitted,
+    const std::int64_t ready = s.seen_at + s.total;
+    const std::int64_t submitted = ready + s.submit;
+    const auto it = std::lower_bound(raw.begin(), raw.end(), ready,
                                      [](const std::pair<std::int64_t, std::int64_t>& p,
                                         std::int64_t t) { return p.second < t; });
-    if (it == raw.end() || it->second - submitted > 10'000'000 || it->first > submitted) continue;
+    if (it == raw.end() || it->second - ready > 10'000'000) continue;
     wake.push_back(std::max<std::int64_t>(s.seen_at - it->first, 0));
     decode.push_back(s.queue);
     engine.push_back(s.engine);
     submit.push_back(s.submit);
-    after.push_back(it->second - submitted);
+    after.push_back(std::max<std::int64_t>(it->second - submitted, 0));
   }
   std::printf("stages, matched %zu of %zu samples:\n", wake.size(), samples.size());
   print_latency("  stage 1, the simulator wrote the fill frame -> our thread decodes it", wake);
