@@ -359,6 +359,9 @@ struct Engine::State {
   // The kill switch (decision 13): while set, pump() places nothing and no bot starts.
   bool halted = false;
   HaltReason halt_reason = HaltReason::Operator;
+  // Within on(Halt) only: venues whose open orders one cancel-all request cancels, so their
+  // orders get no request of their own (emit_cancel). Not state: false outside that step.
+  bool sweeping[kVenueCount] = {};
 
   // ---- per step ------------------------------------------------------------------------
   const Event* ev = nullptr;
@@ -738,16 +741,20 @@ struct Engine::State {
     return true;
   }
 
+  // The cancel's intent and its timeout, and its request unless a cancel-all of the order's
+  // venue is about to go out (the kill switch): that one request cancels it.
   void emit_cancel(std::uint32_t slot) {
     Order& o = orders[slot];
     set_status(slot, OrderStatus::PendingCancel);
-    CancelOrder& c = out->emplace<CancelOrder>();
-    c.order = o.rec.id;
-    c.bot = o.rec.bot;
-    c.exchange_id = o.rec.exchange_id;
-    c.symbol = o.rec.symbol;
-    c.venue = o.rec.venue;
-    c.reason = o.rec.cancel_reason;
+    if (!sweeping[static_cast<std::size_t>(o.rec.venue)]) {
+      CancelOrder& c = out->emplace<CancelOrder>();
+      c.order = o.rec.id;
+      c.bot = o.rec.bot;
+      c.exchange_id = o.rec.exchange_id;
+      c.symbol = o.rec.symbol;
+      c.venue = o.rec.venue;
+      c.reason = o.rec.cancel_reason;
+    }
     arm_timer(bots[o.bot_slot], TimerKind::CancelTimeout, config.cancel_timeout_ns);
   }
 
@@ -1066,9 +1073,11 @@ struct Engine::State {
 
   // ======================================================================= kill switch ====
   // Decision 13 of docs/architecture.md §3. Halt is stop-all (each cancel's intent recorded
-  // first, decision 5) that also keeps anything from starting again, and lists every venue to
-  // verify nothing is left live (a listing that still shows an order we cancelled sends the
-  // cancel again). Fills that arrive while halted are applied; their bots are stopped, so they
+  // first, decision 5) that also keeps anything from starting again. On a venue with a
+  // cancel-all call, one CancelAllOrders replaces the orders' own cancels (it also takes
+  // orders placed by hand and placements whose outcome is not known yet). Then every venue is
+  // listed to verify nothing is left live (a listing that still shows an order we cancelled
+  // sends that order's cancel). Fills that arrive while halted are applied; their bots are stopped, so they
   // place nothing. Reconciliation goes on as usual. Resume lifts the halt only.
 
   static constexpr std::string_view kHaltedText = "trading is halted: resume first";
@@ -1078,6 +1087,9 @@ struct Engine::State {
     halt_reason = h.reason;
     std::uint32_t stopped = 0;
     std::uint32_t cancelled = 0;
+    for (std::size_t v = 0; v < kVenueCount; ++v) {
+      sweeping[v] = config.venue_enabled[v] && has_cancel_all(static_cast<Venue>(v));
+    }
     for (std::uint32_t slot = 0; slot < bots.size(); ++slot) {
       Bot& b = bots[slot];
       if (!b.used || b.deleting) continue;  // a deleting bot's cancel is on its way already
@@ -1085,6 +1097,11 @@ struct Engine::State {
       if (!was_active && b.live_slot == kNone) continue;
       if (halt_bot(slot, CancelReason::Stop)) ++cancelled;
       if (was_active) ++stopped;
+    }
+    for (std::size_t v = 0; v < kVenueCount; ++v) {
+      if (!sweeping[v]) continue;
+      sweeping[v] = false;
+      out->emplace<CancelAllOrders>().venue = static_cast<Venue>(v);
     }
     for (std::size_t v = 0; v < kVenueCount; ++v) {
       if (config.venue_enabled[v]) query_orders(static_cast<Venue>(v));

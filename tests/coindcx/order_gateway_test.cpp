@@ -158,6 +158,37 @@ TEST_F(OrderGatewayTest, CancelsAreSilentWhenTheyWorkAndReportedWhenNot) {
   EXPECT_EQ(events_.all.size(), 2u) << "the good cancel produced no event";
 }
 
+// The kill switch's one request: every open order of the account goes, with no event (the
+// stream reports each cancel); a refused one is counted, not reported (the engine lists the
+// venue after it anyway).
+TEST_F(OrderGatewayTest, CancelAllTakesEveryOpenOrderAndIsSilent) {
+  Sim sim({});
+  make_gateway(sim.port());
+  ASSERT_TRUE(ready());
+  ASSERT_TRUE(gateway_->place(order(1, "3400"), mono_ms()));
+  ASSERT_TRUE(gateway_->place(order(2, "3410", Side::Sell), mono_ms()));
+  ASSERT_TRUE(gateway_->place(order(3, "3390"), mono_ms()));
+  ASSERT_TRUE(run_until([&] { return events_.count<OrderAccepted>() == 3; }));
+  ASSERT_TRUE(gateway_->cancel_all(CancelAllOrders{}, mono_ms()));
+  QueryOrders q;
+  q.request_id = 7;
+  ASSERT_TRUE(gateway_->query(q, mono_ms()));
+  ASSERT_TRUE(run_until([&] { return events_.count<ReconcileEnd>() == 1; }));
+  std::size_t open = 0;
+  for (const ReconcileOrder& r : events_.of<ReconcileOrder>()) {
+    if (r.order.status == ExchangeStatus::Open) ++open;
+  }
+  EXPECT_EQ(open, 0u) << "an order survived the cancel-all";
+  EXPECT_EQ(gateway_->stats().cancel_all_sent, 1u);
+  EXPECT_EQ(gateway_->stats().cancel_all_failed, 0u);
+  EXPECT_EQ(events_.count<CancelFailed>(), 0u);
+
+  ASSERT_EQ(sim.control("/sim/fault", R"({"kind":"http_5xx","count":1})"), 200);
+  ASSERT_TRUE(gateway_->cancel_all(CancelAllOrders{}, mono_ms()));
+  ASSERT_TRUE(run_until([&] { return gateway_->stats().cancel_all_failed == 1; }));
+  EXPECT_EQ(events_.count<CancelFailed>(), 0u);
+}
+
 TEST_F(OrderGatewayTest, AQueryHandsOverOpenAndRecentlyClosedOrdersAtOnce) {
   Sim sim({});
   make_gateway(sim.port());

@@ -86,6 +86,24 @@ TEST_F(RequestWriterTest, CancelSignsAndSendsTheVectorsBody) {
   EXPECT_EQ(m.substr(m.size() - r.body.size() - 4, 4), "\r\n\r\n") << "head, blank line, body";
 }
 
+TEST_F(RequestWriterTest, CancelAllWritesTheDocumentedBodyToItsPath) {
+  const SignedRequest r = writer.cancel_all_open_orders(1705647376759, buf);
+  ASSERT_TRUE(r.ok()) << to_string(r.error);
+  EXPECT_EQ(text(r.body),
+            R"({"timestamp":1705647376759,"margin_currency_short_name":["USDT"]})");
+  const std::string m = text(r.message);
+  EXPECT_EQ(
+      m.rfind("POST /exchange/v1/derivatives/futures/positions/cancel_all_open_orders HTTP/1.1\r\n",
+              0),
+      0u)
+      << m;
+  EXPECT_NE(m.find("\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("\r\nX-AUTH-SIGNATURE: " + reference_hmac("YYYY", text(r.body)) + "\r\n"),
+            std::string::npos)
+      << m;
+}
+
 TEST_F(RequestWriterTest, CreateWritesTheDocumentedBody) {
   CoinDcxOrderRequest o;
   ASSERT_TRUE(o.symbol.try_assign("ETH/USDT"));

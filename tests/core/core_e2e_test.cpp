@@ -206,6 +206,70 @@ TEST(CoreE2E, GarbageInTheCommandRingIsRefusedAndTheCoreGoesOn) {
   EXPECT_TRUE(all_stopped);
 }
 
+// The kill switch through the command ring, as control will send it: every bot stops, the
+// exchange's open orders all go with one cancel-all request, health says halted with the
+// reason, and a start is refused until resume.
+TEST(CoreE2E, HaltCancelsEveryOrderOnTheExchangeWithOneCancelAll) {
+  CoreRig rig;
+  rig.start_core();
+  ASSERT_TRUE(rig.wait_trading()) << rig.read_log();
+  const auto open_orders = [&] {
+    std::size_t n = 0;
+    for (const BotAccount& a : rig.exchange_accounts()) n += a.open_orders;
+    return n;
+  };
+  const std::int64_t placed_by = timing::mono_ms() + 20'000;
+  while (open_orders() < rig.bots().size() && timing::mono_ms() < placed_by) {
+    ::poll(nullptr, 0, 50);  // the bots' first orders are on their way
+  }
+  ASSERT_EQ(open_orders(), rig.bots().size());
+
+  std::string why;
+  auto control = shm::ControlChannel::attach(rig.shm_name(), false, why);
+  ASSERT_TRUE(control.has_value()) << why;
+  shm::CommandRecord r;
+  ASSERT_TRUE(shm::encode_command(Halt{501, HaltReason::Operator, {}}, 0, r));
+  ASSERT_EQ(control->send(r), shm::SendStatus::Ok);
+  const std::int64_t end = timing::mono_ms() + 20'000;
+  while ((open_orders() != 0 || rig.health().state != shm::CoreState::Halted) &&
+         timing::mono_ms() < end) {
+    ::poll(nullptr, 0, 50);
+  }
+  EXPECT_EQ(open_orders(), 0u) << rig.read_log();
+  const shm::HealthSnapshot h = rig.health();
+  EXPECT_EQ(h.state, shm::CoreState::Halted);
+  EXPECT_EQ(h.note.view(), "kill switch (operator): resume to trade again");
+  for (const auto& [id, bot] : rig.core_bots()) EXPECT_EQ(bot.status, BotStatus::Stopped) << id;
+
+  // One cancel-all request reached the exchange.
+  simdjson::ondemand::parser parser;
+  const simdjson::padded_string state(rig.sim().fetch("/sim/state"));
+  simdjson::ondemand::document doc = parser.iterate(state);
+  std::int64_t cancel_alls = 0;
+  ASSERT_EQ(doc["rest_calls"]["/positions/cancel_all_open_orders"].get(cancel_alls),
+            simdjson::SUCCESS)
+      << std::string_view(state);
+  EXPECT_EQ(cancel_alls, 1);
+
+  // Halted: a start is refused, with the rule, until resume.
+  ASSERT_TRUE(shm::encode_command(StartBot{502, BotId{1}}, 0, r));
+  ASSERT_EQ(control->send(r), shm::SendStatus::Ok);
+  bool refused = false;
+  const std::int64_t answered_by = timing::mono_ms() + 10'000;
+  while (!refused && timing::mono_ms() < answered_by) {
+    shm::EventRecord e;
+    std::uint64_t missed = 0;
+    while (control->poll_event(e, missed)) {
+      if (const auto* c = std::get_if<CommandResult>(&e.action); c != nullptr && c->cmd_id == 502) {
+        refused = c->status == CommandStatus::Refused;
+      }
+    }
+    if (!refused) ::poll(nullptr, 0, 20);
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(rig.stop_core(), 0) << rig.read_log();
+}
+
 // The disk refuses the journal's next segment (RLIMIT_FSIZE set on the running core: a real
 // EFBIG from the kernel): the core stops stepping, shows itself halted, logs an ERROR, and
 // exits 4 when stopped. Commands fill the journal fast (each is journaled before it is

@@ -324,6 +324,33 @@ TEST_F(ShmPublisherTest, HealthShowsTheStateLinksAndCounters) {
   EXPECT_EQ(h.venues[0].reconnects, 0u);
 }
 
+// The engine's kill switch shows in health while the process trades, with its reason, and goes
+// once resumed; a state the process sets (a journal failure) is not undone by a resume.
+TEST_F(ShmPublisherTest, TheEnginesKillSwitchShowsAsHaltedUntilResumed) {
+  publisher_->set_state(shm::CoreState::Trading, "");
+  stepper_.step(f_.make(Halt{77, HaltReason::RiskLimit, {}}));
+  publisher_->publish_all(now_);
+  shm::HealthSnapshot h;
+  ASSERT_TRUE(control_->read_health(h));
+  EXPECT_EQ(h.state, shm::CoreState::Halted);
+  EXPECT_EQ(h.halt_reason, static_cast<std::uint8_t>(HaltReason::RiskLimit));
+  EXPECT_EQ(h.note.view(), "kill switch (risk limit): resume to trade again");
+
+  stepper_.step(f_.make(Resume{78}));
+  publisher_->publish_all(now_);
+  ASSERT_TRUE(control_->read_health(h));
+  EXPECT_EQ(h.state, shm::CoreState::Trading);
+  EXPECT_EQ(h.note.view(), "");
+
+  stepper_.step(f_.make(Halt{79, HaltReason::Operator, {}}));
+  publisher_->set_state(shm::CoreState::Halted, "journal write failed: trading stopped");
+  stepper_.step(f_.make(Resume{80}));
+  publisher_->publish_all(now_);
+  ASSERT_TRUE(control_->read_health(h));
+  EXPECT_EQ(h.state, shm::CoreState::Halted);
+  EXPECT_EQ(h.note.view(), "journal write failed: trading stopped");
+}
+
 TEST_F(ShmPublisherTest, AReconnectIsCountedOnceAndASecondConnectNotAtAll) {
   stepper_.step(f_.connected());  // the session's second report (its joins settled)
   feed::FeedEvent trade;

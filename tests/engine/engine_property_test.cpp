@@ -223,6 +223,9 @@ struct ActionText {
   std::string operator()(const QueryOrders& a) const {
     return "QueryOrders request " + std::to_string(a.request_id);
   }
+  std::string operator()(const CancelAllOrders& a) const {
+    return "CancelAllOrders " + std::string(label(a.venue));
+  }
   std::string operator()(const ArmTimer& a) const {
     return "ArmTimer bot " + std::to_string(a.bot.value) + " gen " + std::to_string(a.generation) +
            " kind " + std::to_string(static_cast<int>(a.kind));
@@ -327,6 +330,7 @@ class Checker {
       BotId operator()(const PlaceOrder& x) const { return x.bot; }
       BotId operator()(const CancelOrder& x) const { return x.bot; }
       BotId operator()(const QueryOrders&) const { return {}; }
+      BotId operator()(const CancelAllOrders&) const { return {}; }
       BotId operator()(const ArmTimer& x) const { return x.bot; }
       BotId operator()(const ActivityLog& x) const { return x.bot; }
       BotId operator()(const Notify& x) const { return x.bot; }
@@ -414,6 +418,7 @@ class Checker {
       }
       case ActionKind::CommandResult: return on_command_result(std::get<CommandResult>(a));
       case ActionKind::QueryOrders:
+      case ActionKind::CancelAllOrders:
       case ActionKind::ActivityLog:
       case ActionKind::Notify: return true;
     }
@@ -737,6 +742,7 @@ struct PendingPlace {
 struct PendingCancel {
   OrderId order;
   ExchangeOrderId xid;
+  bool swept = false;  // by a cancel-all: its failure reaches the engine as nothing at all
 };
 struct PendingTimer {
   BotId bot;
@@ -1080,6 +1086,14 @@ class World {
         pending_place_.push_back(pp);
       } else if (const auto* c = std::get_if<CancelOrder>(&a)) {
         pending_cancel_.push_back({c->order, c->exchange_id});
+      } else if (const auto* all = std::get_if<CancelAllOrders>(&a)) {
+        // One request, modelled as a cancel of each order open on the venue now, each
+        // delivered (or lost) on its own.
+        for (const std::size_t idx : open_) {
+          if (orders_[idx].venue == all->venue) {
+            pending_cancel_.push_back({orders_[idx].ours, orders_[idx].xid, true});
+          }
+        }
       } else if (const auto* q = std::get_if<QueryOrders>(&a)) {
         pending_query_.push_back(*q);
       } else if (const auto* t = std::get_if<ArmTimer>(&a)) {
@@ -1352,10 +1366,10 @@ class World {
         publish(idx);
         return std::nullopt;  // the confirmation, if any, comes on the stream
       }
-      if (r < 85) return CancelFailed{c.order, ReasonText::truncated("timeout")};
+      if (r < 85 && !c.swept) return CancelFailed{c.order, ReasonText::truncated("timeout")};
       return std::nullopt;  // the request was lost: the engine's cancel timer will ask
     }
-    if (r < 80) return CancelFailed{c.order, ReasonText::truncated("order not found")};
+    if (r < 80 && !c.swept) return CancelFailed{c.order, ReasonText::truncated("order not found")};
     return std::nullopt;
   }
 

@@ -1,5 +1,6 @@
 // The kill switch (decision 13 of docs/architecture.md §3): Halt stops every bot, cancels every
-// live order (intent first) and lists each venue to verify; while halted nothing starts and no
+// live order (intent first; one cancel-all request where the venue has one) and lists each
+// venue to verify; while halted nothing starts and no
 // order goes out, whatever arrives; Resume lifts it and leaves the bots stopped. The halt is
 // state: it survives a checkpoint and a journal replay. (The property test's second mix halts
 // and resumes at random and checks "no placement while halted" after every step.)
@@ -63,19 +64,33 @@ TEST_F(KillSwitch, HaltStopsEveryBotCancelsEveryOrderAndListsEachVenue) {
   EXPECT_TRUE(h_.engine().halted());
   EXPECT_EQ(h_.engine().halt_reason(), HaltReason::RiskLimit);
   EXPECT_TRUE(all_of<PlaceOrder>(a).empty());
-  // The accepted order is cancelled now, its intent recorded first (decision 5); the one
-  // awaiting its answer keeps the intent and is cancelled once accepted.
-  const auto cancels = all_of<CancelOrder>(a);
-  ASSERT_EQ(cancels.size(), 1u);
-  EXPECT_EQ(cancels[0].order, open);
-  EXPECT_EQ(cancels[0].reason, CancelReason::Stop);
+  // CoinDCX Futures cancels every open order of the account in one request: no order gets a
+  // request of its own. The accepted one is PendingCancel with its intent recorded first
+  // (decision 5); the one awaiting its answer keeps the intent and is cancelled once accepted,
+  // if the cancel-all did not take it already. Bybit has no such call.
+  EXPECT_TRUE(all_of<CancelOrder>(a).empty());
+  const auto sweeps = all_of<CancelAllOrders>(a);
+  ASSERT_EQ(sweeps.size(), 1u);
+  EXPECT_EQ(sweeps[0].venue, Venue::CoinDcxFutures);
+  EXPECT_EQ(h_.order(open).status, OrderStatus::PendingCancel);
+  EXPECT_EQ(h_.order(open).cancel_reason, CancelReason::Stop);
   EXPECT_EQ(h_.order(pending).cancel_reason, CancelReason::Stop);
   for (BotId b : {live_, awaiting_, stopped_}) EXPECT_EQ(h_.bot(b).status, BotStatus::Stopped);
 
+  // Then every configured venue is listed, after the cancel-all went out.
   const auto listings = all_of<QueryOrders>(a);
-  ASSERT_EQ(listings.size(), 2u);  // every configured venue: CoinDCX F and Bybit
+  ASSERT_EQ(listings.size(), 2u);  // CoinDCX F and Bybit
   EXPECT_EQ(listings[0].venue, Venue::CoinDcxFutures);
   EXPECT_EQ(listings[1].venue, Venue::Bybit);
+  std::size_t sweep_at = a.size();
+  std::size_t first_listing_at = a.size();
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::holds_alternative<CancelAllOrders>(a[i]) && sweep_at == a.size()) sweep_at = i;
+    if (std::holds_alternative<QueryOrders>(a[i]) && first_listing_at == a.size()) {
+      first_listing_at = i;
+    }
+  }
+  EXPECT_LT(sweep_at, first_listing_at);
 
   EXPECT_EQ(log_texts(a).back(),
             "Trading halted (risk limit): 2 bot(s) stopped and 2 order(s) cancelled; no order "
@@ -200,13 +215,33 @@ TEST_F(KillSwitch, ResumeWhenNotHaltedChangesNothing) {
   EXPECT_EQ(a.size(), 1u);
 }
 
-TEST_F(KillSwitch, ASecondHaltSendsTheCancelsAgainAndTakesTheNewReason) {
+TEST_F(KillSwitch, ASecondHaltSendsTheCancelAllAgainAndTakesTheNewReason) {
   h_.step(halt(f(), HaltReason::Operator));
   const auto again = h_.step(halt(f(), HaltReason::JournalFailure, 902));
   EXPECT_EQ(h_.engine().halt_reason(), HaltReason::JournalFailure);
-  EXPECT_EQ(all_of<CancelOrder>(again).size(), 1u);  // the first may have been lost
-  EXPECT_EQ(only_result(again).count, 0u);           // no bot was still running
+  EXPECT_EQ(all_of<CancelAllOrders>(again).size(), 1u);  // the first may have been lost
+  EXPECT_TRUE(all_of<CancelOrder>(again).empty());
+  EXPECT_EQ(only_result(again).count, 0u);  // no bot was still running
   EXPECT_EQ(all_of<QueryOrders>(again).size(), 2u);
+}
+
+// The cancel-all failed or was lost: the listing after it still shows the order open, and
+// that order's own cancel goes out (as its cancel timeout would make happen too).
+TEST_F(KillSwitch, AnOrderTheListingStillShowsAfterTheCancelAllGetsItsOwnCancel) {
+  const OrderId open = h_.live_order(live_);
+  const auto a = h_.step(halt(f()));
+  ASSERT_FALSE(all_of<CancelAllOrders>(a).empty());
+  const std::uint64_t listing = all_of<QueryOrders>(a).front().request_id;
+  std::vector<CancelOrder> cancels;
+  for (const Event& ev : {f().reconcile_begin(listing),
+                          f().reconcile_order(listing, h_.report(open, ExchangeStatus::Open, "0")),
+                          f().reconcile_end(listing)}) {
+    for (const CancelOrder& c : all_of<CancelOrder>(h_.step(ev))) cancels.push_back(c);
+  }
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].order, open);
+  EXPECT_EQ(cancels[0].reason, CancelReason::Stop);
+  EXPECT_TRUE(all_of<PlaceOrder>(h_.last()).empty());
 }
 
 TEST_F(KillSwitch, TheHaltSurvivesACheckpointAndAJournalReplay) {

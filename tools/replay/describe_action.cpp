@@ -135,6 +135,10 @@ std::string describe(const CancelOrder& a) {
       .done();
 }
 
+std::string describe(const CancelAllOrders& a) {
+  return Line("CANCEL-ALL").word(label(a.venue)).done();
+}
+
 std::string describe(const QueryOrders& a) {
   return Line("QUERY").field("request", a.request_id).word(label(a.venue)).done();
 }

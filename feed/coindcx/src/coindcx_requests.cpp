@@ -213,6 +213,15 @@ SignedRequest CoinDcxRequestWriter::cancel_order(std::string_view exchange_id,
   });
 }
 
+SignedRequest CoinDcxRequestWriter::cancel_all_open_orders(std::int64_t timestamp_ms,
+                                                           std::span<char> out) const noexcept {
+  return finish(coindcx_path::kCancelAllOpenOrders, out, [&](BodyWriter& w) {
+    w.raw("{\"timestamp\":").integer(timestamp_ms);
+    margin_currencies(w).raw("}");
+    return RequestError::None;
+  });
+}
+
 SignedRequest CoinDcxRequestWriter::list_orders(std::string_view statuses, std::uint32_t page,
                                                 std::uint32_t size, std::int64_t timestamp_ms,
                                                 std::span<char> out) const noexcept {

@@ -207,6 +207,19 @@ bool OrderGateway::cancel(const CancelOrder& order, std::int64_t now_ms) {
   return true;
 }
 
+bool OrderGateway::cancel_all(const CancelAllOrders& sweep, std::int64_t now_ms) {
+  Job j;
+  j.kind = JobKind::CancelAll;
+  j.enqueued_ms = now_ms;
+  (void)sweep;  // one venue per gateway: this one's
+  if (!enqueue(j)) {
+    ++stats_.cancel_all_failed;
+    return false;
+  }
+  dispatch(now_ms);
+  return true;
+}
+
 bool OrderGateway::query(const QueryOrders& q, std::int64_t now_ms) {
   if (query_active_) {
     // One reconciliation at a time; the newest request is answered when this one ends.
@@ -246,6 +259,8 @@ void OrderGateway::expire_queued(std::int64_t now_ms) {
     } else if (expired && job.kind == JobKind::Cancel) {
       ++stats_.cancel_failed;
       emit(CancelFailed{job.cancel.order, reason_text("not sent: no connection to the exchange")});
+    } else if (expired && job.kind == JobKind::CancelAll) {
+      ++stats_.cancel_all_failed;  // the engine's listing after it covers every order
     } else {
       queue_[(queue_head_ + kept) % queue_.size()] = job;
       ++kept;
@@ -265,6 +280,10 @@ void OrderGateway::dispatch(std::int64_t now_ms) {
       }
     }
     if (free == nullptr) return;
+    const JobKind next = queue_[queue_head_].kind;
+    if ((next == JobKind::ListOpen || next == JobKind::ListClosed) && cancel_all_in_flight_ > 0) {
+      return;  // the listing verifies the cancel-all: it goes once that is answered
+    }
     if (!limiter_.try_acquire(now_ms)) {
       wake_ms_ = std::min(wake_ms_, limiter_.next_available_ms(now_ms));
       return;
@@ -304,6 +323,11 @@ bool OrderGateway::send_job(Connection& c, const Job& job, std::int64_t now_ms) 
         return false;
       }
       break;
+    case JobKind::CancelAll:
+      req = writer_.cancel_all_open_orders(wall_ms(), buf);
+      ++stats_.cancel_all_sent;
+      ++cancel_all_in_flight_;  // answered in on_response or on_failure
+      break;
     case JobKind::ListOpen:
       req = writer_.list_orders(kOpenStatuses, job.page, config_.page_size, wall_ms(), buf);
       break;
@@ -339,6 +363,10 @@ void OrderGateway::on_response(Connection& c, const net::ResponseParser& r) {
   switch (c.job.kind) {
     case JobKind::Place: finish_place(c.job, r); break;
     case JobKind::Cancel: finish_cancel(c.job, r); break;
+    case JobKind::CancelAll:
+      --cancel_all_in_flight_;
+      if (!is_success(r.status())) ++stats_.cancel_all_failed;  // see the outcome table
+      break;
     case JobKind::ListOpen:
     case JobKind::ListClosed: finish_listing(c.job, r); break;
   }
@@ -352,6 +380,10 @@ void OrderGateway::on_failure(Connection& c, net::HttpFailure failure, std::stri
     case JobKind::Place:
       ++stats_.unknown;
       emit(OrderOutcomeUnknown{c.job.place.order});
+      break;
+    case JobKind::CancelAll:
+      --cancel_all_in_flight_;
+      ++stats_.cancel_all_failed;
       break;
     case JobKind::Cancel: {
       ++stats_.cancel_failed;

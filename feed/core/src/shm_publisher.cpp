@@ -1,6 +1,7 @@
 #include "scalper/core/shm_publisher.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -237,6 +238,7 @@ bool ShmPublisher::publish_changed_bots(std::int64_t mono_ns, std::uint32_t budg
 }
 
 void ShmPublisher::publish_health() noexcept {
+  follow_engine_halt();
   for (std::size_t v = 0; v < kVenueCount; ++v) {
     health_.venues[v].link = engine_.venue_link(static_cast<Venue>(v));
   }
@@ -256,7 +258,28 @@ void ShmPublisher::publish_health() noexcept {
   channel_.publish_health(health_);
 }
 
+// The engine's kill switch shows as Halted, with its reason, while the process trades; and as
+// Trading again once resumed. The process's own states (starting, stopping, a journal failure:
+// set_state) come first.
+void ShmPublisher::follow_engine_halt() noexcept {
+  if (health_.state == shm::CoreState::Trading && engine_.halted()) {
+    health_.state = shm::CoreState::Halted;
+    health_.halt_reason = static_cast<std::uint8_t>(engine_.halt_reason());
+    char note[ReasonText::kCapacity + 1];
+    const int n = std::snprintf(note, sizeof note, "kill switch (%.*s): resume to trade again",
+                                static_cast<int>(lower(engine_.halt_reason()).size()),
+                                lower(engine_.halt_reason()).data());
+    health_.note.assign_truncated({note, n > 0 ? static_cast<std::size_t>(n) : 0});
+    showing_engine_halt_ = true;
+  } else if (showing_engine_halt_ && !engine_.halted()) {
+    health_.state = shm::CoreState::Trading;
+    health_.note.assign_truncated("");
+    showing_engine_halt_ = false;
+  }
+}
+
 void ShmPublisher::set_state(shm::CoreState state, std::string_view note) noexcept {
+  showing_engine_halt_ = false;
   health_.state = state;
   health_.note.assign_truncated(note);
   publish_health();

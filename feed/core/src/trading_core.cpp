@@ -389,6 +389,9 @@ class TradingCore::EngineSide final : private GatewaySink,
         if (!gateway_->cancel(*c, now_ms)) {
           gateway_events_.push_back(CancelFailed{c->order, reason("gateway queue full")});
         }
+      } else if (const auto* all = std::get_if<CancelAllOrders>(&a)) {
+        ++stats_.cancels;
+        (void)gateway_->cancel_all(*all, now_ms);  // a full queue: the listing after it covers
       } else if (const auto* q = std::get_if<QueryOrders>(&a)) {
         ++stats_.queries;
         (void)gateway_->query(*q, now_ms);

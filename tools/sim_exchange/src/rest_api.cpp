@@ -243,6 +243,9 @@ HttpReply CoinDcxApi::handle_private(std::string_view path, const HttpRequest& r
   if (!signature_matches(hmac_sha256_hex(config_.api_secret, req.body), req.signature)) {
     return error_reply(401, "Invalid signature");
   }
+  auto counted = calls_.find(path);
+  if (counted == calls_.end()) counted = calls_.emplace(std::string(path), 0).first;
+  ++counted->second;
   if (faults_.fail_429 > 0) {
     --faults_.fail_429;
     HttpReply r = error_reply(429, "Too many requests");

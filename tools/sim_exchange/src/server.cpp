@@ -801,6 +801,9 @@ std::string SimServer::Impl::state_json() const {
   }
   w.end_array();
   w.key("resting_orders").integer(static_cast<std::int64_t>(exchange_.resting_orders()));
+  w.key("rest_calls").begin_object();
+  for (const auto& [path, n] : api_.calls()) w.key(path).integer(static_cast<std::int64_t>(n));
+  w.end_object();
   w.key("pairs").begin_array();
   for (const auto& s : exchange_.instruments()) {
     w.begin_object();

@@ -93,6 +93,16 @@ struct QueryOrders {
   Venue venue = Venue::CoinDcxFutures;
   std::uint8_t pad_[7] = {};
 };
+// Cancel every open order of the account on a venue in one request: the kill switch, on a
+// venue that has such a call (CoinDCX Futures does). Account-wide, so orders placed by hand
+// and orders whose placement outcome the engine does not know yet go too. The engine has
+// marked its own live orders PendingCancel with their timeouts armed and lists the venue
+// after it: the stream (or that listing) reports each cancel, and a listing that still shows
+// one sends that order's own cancel.
+struct CancelAllOrders {
+  Venue venue = Venue::CoinDcxFutures;
+  std::uint8_t pad_[7] = {};
+};
 struct ArmTimer {
   BotId bot;  // empty for venue timers (TradeCheck, Sweep)
   std::uint64_t generation = 0;
@@ -267,7 +277,8 @@ struct CommandResult {
 
 using Action =
     std::variant<PlaceOrder, CancelOrder, QueryOrders, ArmTimer, ActivityLog, Notify, BotChanged,
-                 BotDeleted, OrderChanged, FillApplied, CycleCompleted, CommandResult>;
+                 BotDeleted, OrderChanged, FillApplied, CycleCompleted, CommandResult,
+                 CancelAllOrders>;
 
 enum class ActionKind : std::uint16_t {
   PlaceOrder = 0,
@@ -282,6 +293,7 @@ enum class ActionKind : std::uint16_t {
   FillApplied = 9,
   CycleCompleted = 10,
   CommandResult = 11,
+  CancelAllOrders = 12,
 };
 
 [[nodiscard]] constexpr ActionKind kind_of(const Action& a) noexcept {
@@ -293,8 +305,9 @@ static_assert(
     "every action must be trivially copyable with no padding (digest = raw bytes)");
 static_assert(
     std::is_same_v<
-        std::variant_alternative_t<static_cast<std::size_t>(ActionKind::CommandResult), Action>,
-        CommandResult>,
+        std::variant_alternative_t<static_cast<std::size_t>(ActionKind::CancelAllOrders), Action>,
+        CancelAllOrders> &&
+        std::variant_size_v<Action> == static_cast<std::size_t>(ActionKind::CancelAllOrders) + 1,
     "ActionKind numbering must follow the variant");
 
 }  // namespace scalper

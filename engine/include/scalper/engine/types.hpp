@@ -60,6 +60,12 @@ inline constexpr std::size_t kVenueCount = 3;
   return "?";
 }
 
+// Whether the venue cancels every open order of the account in one request (the kill switch
+// uses it, then verifies by listing). CoinDCX Futures: positions/cancel_all_open_orders. The
+// others have no gateway yet; when they get one, Binance's is per symbol and Bybit's per
+// category, so this becomes their gateway's to say.
+[[nodiscard]] constexpr bool has_cancel_all(Venue v) noexcept { return v == Venue::CoinDcxFutures; }
+
 enum class BotStatus : std::uint8_t { Active = 0, Stopped = 1, Error = 2 };
 
 [[nodiscard]] constexpr std::string_view label(BotStatus s) noexcept {

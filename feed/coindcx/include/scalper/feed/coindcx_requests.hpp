@@ -58,6 +58,8 @@ inline constexpr std::string_view kPositions = "/exchange/v1/derivatives/futures
 inline constexpr std::string_view kTrades = "/exchange/v1/derivatives/futures/trades";
 inline constexpr std::string_view kUpdateLeverage =
     "/exchange/v1/derivatives/futures/positions/update_leverage";
+inline constexpr std::string_view kCancelAllOpenOrders =
+    "/exchange/v1/derivatives/futures/positions/cancel_all_open_orders";
 }  // namespace coindcx_path
 
 // A limit order to create: the engine's PlaceOrder in the exchange's terms.
@@ -104,6 +106,10 @@ class CoinDcxRequestWriter {
   // POST orders/cancel: {"timestamp":T,"id":"<exchange order id>"}.
   [[nodiscard]] SignedRequest cancel_order(std::string_view exchange_id, std::int64_t timestamp_ms,
                                            std::span<char> out) const noexcept;
+  // POST positions/cancel_all_open_orders: {"timestamp":T,"margin_currency_short_name":["USDT"]}
+  // — every open order of the account in that margin currency, whoever placed it.
+  [[nodiscard]] SignedRequest cancel_all_open_orders(std::int64_t timestamp_ms,
+                                                     std::span<char> out) const noexcept;
   // POST orders: {"timestamp":T,"status":"<comma list>","page":"P","size":"S",
   // "margin_currency_short_name":["USDT"]} — statuses as the exchange spells its filter
   // ("open,partially_filled").

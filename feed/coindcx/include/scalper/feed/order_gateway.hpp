@@ -13,6 +13,15 @@
 //                                  -> OrderRejected Transient (it cannot be live)
 //   cancel  2xx                    -> nothing: the stream (or the next listing) reports it
 //           anything else          -> CancelFailed {reason}: the engine lists open orders
+//   cancel all (the kill switch: positions/cancel_all_open_orders)
+//           2xx                    -> nothing: the stream reports each cancelled order
+//           anything else, or never sent
+//                                  -> nothing but a count (cancel_all_failed): the engine
+//                                     lists the venue after it anyway, and sends its own cancel
+//                                     for every order the listing still shows. A listing is
+//                                     not sent while a cancel-all is in flight (on the other
+//                                     connection it could overtake it and see every order
+//                                     still open).
 //   query   -> ReconcileBegin, ReconcileOrder × n, ReconcileEnd, all at once, after every
 //           listing succeeded: open orders (all pages), then the most recent page of closed
 //           ones (their final fills). A failed listing is retried after a back-off until it
@@ -81,6 +90,8 @@ struct GatewayStats {
   std::uint64_t rejected = 0;
   std::uint64_t unknown = 0;
   std::uint64_t cancel_failed = 0;
+  std::uint64_t cancel_all_sent = 0;
+  std::uint64_t cancel_all_failed = 0;
   std::uint64_t rate_limited = 0;  // 429 answers
   std::uint64_t query_retries = 0;
   std::uint64_t queue_full = 0;
@@ -104,6 +115,7 @@ class OrderGateway final {
   // as it would a request that was never sent.
   bool place(const PlaceOrder& order, std::int64_t now_ms);
   bool cancel(const CancelOrder& order, std::int64_t now_ms);
+  bool cancel_all(const CancelAllOrders& sweep, std::int64_t now_ms);
   bool query(const QueryOrders& query, std::int64_t now_ms);
 
   [[nodiscard]] const GatewayStats& stats() const noexcept { return stats_; }
@@ -111,7 +123,7 @@ class OrderGateway final {
   [[nodiscard]] std::size_t ready_connections() const noexcept;
 
  private:
-  enum class JobKind : std::uint8_t { Place, Cancel, ListOpen, ListClosed };
+  enum class JobKind : std::uint8_t { Place, Cancel, CancelAll, ListOpen, ListClosed };
   struct Job {
     JobKind kind = JobKind::Place;
     std::uint32_t page = 1;
@@ -149,6 +161,7 @@ class OrderGateway final {
   std::vector<Job> delayed_;           // listings to retry at their not_before_ms
   std::vector<ExchangeOrder> listed_;  // one reconciliation's orders, emitted when complete
   bool query_active_ = false;          // a reconciliation's listings are under way
+  std::uint32_t cancel_all_in_flight_ = 0;  // listings wait for it: they verify its effect
   bool has_pending_query_ = false;     // another QueryOrders arrived meanwhile
   QueryOrders pending_query_;
   std::int64_t wake_ms_ = INT64_MAX;  // when the rate limiter has a token again

@@ -92,6 +92,7 @@ class ShmPublisher {
   void note_link(const EventBody& body, std::int64_t wall_ns) noexcept;
   bool publish_changed_bots(std::int64_t mono_ns, std::uint32_t budget) noexcept;
   void publish_health() noexcept;
+  void follow_engine_halt() noexcept;
 
   shm::CoreChannel& channel_;
   const Engine& engine_;
@@ -114,6 +115,8 @@ class ShmPublisher {
 
   std::vector<PendingAck> pending_acks_;  // commands stepped this turn, awaiting their result
   shm::HealthSnapshot health_;
+  // Health says Halted because the engine's kill switch is on (not a state the process set).
+  bool showing_engine_halt_ = false;
   shm::LatencyHistogram tick_to_order_;
   shm::LatencyHistogram command_to_ack_;
   std::uint64_t commands_received_ = 0;

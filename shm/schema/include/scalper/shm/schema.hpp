@@ -34,7 +34,8 @@ namespace scalper::shm {
 // Bump on any change to a record, a region or their order.
 // 2: commands travel as journal records; positions, balances, mark prices; halt and journal
 //    state in the health snapshot.
-inline constexpr std::uint32_t kLayoutVersion = 2;
+// 3: events may carry CancelAllOrders (the kill switch's request), a new Action alternative.
+inline constexpr std::uint32_t kLayoutVersion = 3;
 
 enum class RegionKind : std::uint32_t {
   CommandRing = 1,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -67,9 +68,15 @@ class CoinDcxApi {
   RestFaults& faults() noexcept { return faults_; }
   [[nodiscard]] const RestFaults& faults() const noexcept { return faults_; }
   [[nodiscard]] const ApiConfig& config() const noexcept { return config_; }
+  // Authenticated private calls answered so far, by path under the futures prefix
+  // ("/orders/cancel"): what a test reads to see which requests a client chose to make.
+  [[nodiscard]] const std::map<std::string, std::uint64_t, std::less<>>& calls() const noexcept {
+    return calls_;
+  }
   void reset() {
     faults_ = RestFaults{};
     rate_.reset();
+    calls_.clear();
   }
 
  private:
@@ -81,6 +88,7 @@ class CoinDcxApi {
   ApiConfig config_;
   RateLimit rate_;
   RestFaults faults_;
+  std::map<std::string, std::uint64_t, std::less<>> calls_;
 };
 
 // Query string helpers (also used by the control API).
