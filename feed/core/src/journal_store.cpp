@@ -301,6 +301,21 @@ bool JournalStore::recover(JournalRecovery& recovery, std::string& error) {
   while (!found.empty()) {
     if (!map_file(found.back().path, last, error)) return false;
     s = scan(last);
+    if (s.outcome == ScanOutcome::Corrupt && s.data_after_end) {
+      // kill -9 between the writer's copy of a record and the store of its length leaves a
+      // zero length word with that record's bytes (some or all) after it. When nothing else
+      // follows and the ring holds that record, it is a torn tail the ring repairs; any other
+      // zero length with data after it stays corruption.
+      const std::size_t extent = std::min(last.size, s.end + journal::kMaxRecordSize);
+      const bool zeros_after = std::all_of(last.base + extent, last.base + last.size,
+                                           [](std::byte b) { return b == std::byte{0}; });
+      const std::uint64_t next = s.records > 0 ? s.last_seq + 1 : found.back().first_seq;
+      if (zeros_after && ring_holds(next)) {
+        s.outcome = ScanOutcome::TornTail;
+        s.damage_end = extent;
+        s.data_after_end = false;
+      }
+    }
     if (s.outcome == ScanOutcome::Corrupt) {
       error = "corrupt journal segment " + found.back().path.string() + " at offset " +
               std::to_string(s.end) + ": " + describe(s);
@@ -375,58 +390,107 @@ bool JournalStore::recover(JournalRecovery& recovery, std::string& error) {
   return true;
 }
 
+namespace {
+
+// A ring file left by an earlier process, when it is one of ours: its data area and the
+// position from which the writer had not copied yet.
+struct RingView {
+  const std::byte* data = nullptr;
+  std::uint64_t capacity = 0;
+  std::uint64_t drained = 0;
+  EngineConfig config;  // the records were written under it
+};
+
+bool view_ring(const Mapped& m, RingView& v) {
+  if (m.base == nullptr || m.size <= page_size()) return false;
+  const std::byte* h = m.base;
+  const auto capacity = load_le<std::uint64_t>(h + kRingCapacityAt);
+  std::size_t used = 0;
+  if (capacity == 0 || m.size != page_size() + capacity || (capacity & (capacity - 1)) != 0 ||
+      std::memcmp(h, kRingMagic.data(), kRingMagic.size()) != 0 ||
+      load_le<std::uint32_t>(h + 8) != kRingVersion ||
+      journal::decode_header({h + kRingConfigAt, page_size() - kRingConfigAt}, v.config, used) !=
+          journal::Status::Ok) {
+    return false;
+  }
+  v.data = m.base + page_size();
+  v.capacity = capacity;
+  v.drained = load_le<std::uint64_t>(h + kRingDrainedPosAt);
+  return true;
+}
+
+// Hands `each` the ring's records that continue a journal whose last seq is `last` (0: an
+// empty journal, any first seq), in order, while it returns true. Records at or before `last`
+// are skipped (a stale header after a power loss); an older lap's record, a torn one or a stale
+// page fails its checksum or its seq, and ends the walk. At most one lap.
+template <class Each>
+void walk_ring(const RingView& v, std::uint64_t last, Each&& each) {
+  const std::uint64_t mask = v.capacity - 1;
+  std::uint64_t pos = v.drained;
+  Event ev;
+  while (pos - v.drained < v.capacity) {
+    const std::size_t off = pos & mask;
+    const auto length = load_le<std::uint32_t>(v.data + off);
+    if (length == kWrapMarker && off != 0) {
+      pos += v.capacity - off;
+      continue;
+    }
+    if (length > journal::kMaxRecordSize || off + sizeof length + length > v.capacity) return;
+    const std::size_t size = sizeof length + length;
+    std::size_t n = 0;
+    if (journal::decode_record({v.data + off, size}, ev, n) != journal::Status::Ok) return;
+    pos += size;
+    if (last != 0 && ev.seq <= last) continue;  // already in a segment
+    if (last != 0 && ev.seq != last + 1) return;
+    if (!each(v.data + off, size, ev)) return;
+    last = ev.seq;
+  }
+}
+
+}  // namespace
+
+// Whether the ring an earlier process left holds record `seq` as the next to copy: then the
+// damage the copy of that record may have left at the end of the last segment is the ring's
+// to repair.
+bool JournalStore::ring_holds(std::uint64_t seq) const {
+  Mapped m;
+  std::string ignored;
+  const fs::path path = config_.dir / kRingFileName;
+  if (seq <= 1 || !fs::exists(path) || !map_file(path, m, ignored)) return false;
+  RingView v;
+  bool holds = false;
+  if (view_ring(m, v)) {
+    walk_ring(v, seq - 1, [&](const std::byte*, std::size_t, const Event& ev) {
+      holds = ev.seq == seq;
+      return false;
+    });
+  }
+  unmap_file(m);
+  return holds;
+}
+
 // The ring's records the writer had not copied yet when the last process died: each one that
-// continues the segments is copied into them, then the segments are synced and a fresh ring
-// replaces the old. A ring that is not ours (bad header) holds nothing we can trust.
+// continues the segments is copied into them, under the config the ring says they were
+// written with, then the segments are synced and a fresh ring replaces the old. A ring that is
+// not ours (bad header) holds nothing we can trust.
 bool JournalStore::open_ring(JournalRecovery& recovery, std::string& error) {
   const fs::path path = config_.dir / kRingFileName;
   Mapped m;
   std::string ignored;
-  if (fs::exists(path) && map_file(path, m, ignored)) {
-    const std::byte* h = m.base;
-    const std::size_t capacity =
-        m.size > page_size() ? static_cast<std::size_t>(load_le<std::uint64_t>(h + kRingCapacityAt))
-                             : 0;
-    EngineConfig written_under;
-    std::size_t used = 0;
-    const bool ours =
-        capacity != 0 && m.size == page_size() + capacity && (capacity & (capacity - 1)) == 0 &&
-        std::memcmp(h, kRingMagic.data(), kRingMagic.size()) == 0 &&
-        load_le<std::uint32_t>(h + 8) == kRingVersion &&
-        journal::decode_header({h + kRingConfigAt, page_size() - kRingConfigAt}, written_under,
-                               used) == journal::Status::Ok;
-    if (ours) {
-      records_config_ = written_under;
-      const std::byte* data = m.base + page_size();
-      const std::uint64_t mask = capacity - 1;
-      const std::uint64_t start = load_le<std::uint64_t>(h + kRingDrainedPosAt);
-      std::uint64_t pos = start;
-      Event ev;
-      while (pos - start < capacity && !failed_.load(std::memory_order_relaxed)) {
-        const std::size_t off = pos & mask;
-        const auto length = load_le<std::uint32_t>(data + off);
-        if (length == kWrapMarker && off != 0) {
-          pos += capacity - off;
-          continue;
-        }
-        if (length > journal::kMaxRecordSize || off + sizeof length + length > capacity) break;
-        const std::size_t size = sizeof length + length;
-        std::size_t n = 0;
-        if (journal::decode_record({data + off, size}, ev, n) != journal::Status::Ok) break;
-        if (last_seq_ != 0 && ev.seq <= last_seq_) {  // already in a segment
-          pos += size;
-          continue;
-        }
-        if (last_seq_ != 0 && ev.seq != last_seq_ + 1) break;  // an older lap
-        if (!copy_record(data + off, size, ev.seq)) break;
-        last_seq_ = ev.seq;
-        ++recovery.from_ring;
-        pos += size;
+  RingView v;
+  if (fs::exists(path) && map_file(path, m, ignored) && view_ring(m, v)) {
+    records_config_ = v.config;
+    walk_ring(v, last_seq_, [&](const std::byte* record, std::size_t size, const Event& ev) {
+      if (failed_.load(std::memory_order_relaxed) || !copy_record(record, size, ev.seq)) {
+        return false;
       }
-      if (recovery.from_ring > 0) {
-        sync_segments();
-        recovery.next_seq = last_seq_ + 1;
-      }
+      last_seq_ = ev.seq;
+      ++recovery.from_ring;
+      return true;
+    });
+    if (recovery.from_ring > 0) {
+      sync_segments();
+      recovery.next_seq = last_seq_ + 1;
     }
   }
   unmap_file(m);

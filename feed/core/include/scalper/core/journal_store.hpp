@@ -174,6 +174,7 @@ class JournalStore {
   explicit JournalStore(const JournalStoreConfig& config);
   bool recover(JournalRecovery& recovery, std::string& error);
   bool open_ring(JournalRecovery& recovery, std::string& error);
+  [[nodiscard]] bool ring_holds(std::uint64_t seq) const;
   bool create_ring(std::string& error);
   void kick_writer() noexcept;
   void writer_loop();
