@@ -632,6 +632,45 @@ TEST_F(JournalRingRepair, WithoutTheRingTheSameBytesAreCorruption) {
   EXPECT_NE(error.find("zero record length with data after it"), std::string::npos) << error;
 }
 
+// The same at the very start: the writer had named the journal's first segment and was
+// copying its first record. The segment holds nothing committed and goes; the ring refills it.
+TEST(JournalRingRepairFirst, AFirstRecordKilledMidCopyComesBackFromTheRing) {
+  const ScratchDir dir("repair-first");
+  JournalStoreConfig idle = config_for(dir.path(), 1 << 20);
+  idle.ring_bytes = 1 << 20;
+  idle.drain_interval = 1h;
+  idle.sync_interval = 1h;
+  Child child([&] {
+    JournalRecovery rec;
+    std::string error;
+    auto store = JournalStore::open(idle, rec, error);
+    if (store == nullptr) return 2;
+    for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+      if (store->append(event_for(seq)) != AppendStatus::Ok) return 3;
+    }
+    ::raise(SIGKILL);
+    return 4;
+  });
+  const int status = child.wait_for_exit();
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  std::vector<std::byte> segment(1 << 20);
+  const std::size_t at = journal::encode_header(EngineConfig{}, segment);
+  const std::vector<std::byte> first = encoded(event_for(1));
+  std::copy(first.begin() + 4, first.end(), segment.begin() + static_cast<std::ptrdiff_t>(at + 4));
+  write_bytes(dir.path() / segment_file_name(1), segment);
+
+  JournalRecovery rec;
+  {
+    auto store = open_store(config_for(dir.path(), 1 << 20), &rec);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(rec.from_ring, 5u);
+    EXPECT_EQ(rec.next_seq, 6u);
+  }
+  const ReadBack r = read_all(dir.path());
+  EXPECT_EQ(r.ended, ReadStatus::End) << r.problem;
+  EXPECT_TRUE(holds_exactly(r, 1, 5));
+}
+
 // Laps of a small ring, and records of every size crossing its end: all read back in order.
 TEST(JournalRing, ManyLapsKeepEveryRecordInOrder) {
   const ScratchDir dir("laps");

@@ -456,7 +456,7 @@ bool JournalStore::ring_holds(std::uint64_t seq) const {
   Mapped m;
   std::string ignored;
   const fs::path path = config_.dir / kRingFileName;
-  if (seq <= 1 || !fs::exists(path) || !map_file(path, m, ignored)) return false;
+  if (seq == 0 || !fs::exists(path) || !map_file(path, m, ignored)) return false;
   RingView v;
   bool holds = false;
   if (view_ring(m, v)) {
