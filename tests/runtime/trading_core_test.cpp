@@ -181,6 +181,10 @@ class TradingCoreTest : public ::testing::TestWithParam<CoreMode> {
     cfg.threads = GetParam().threads;
     cfg.on_action = [this](const Action& a) { rec_.on_action(a); };
     cfg.on_market = [this](const FeedEvent& e) { rec_.on_market(e); };
+    cfg.log = [this](std::string_view line) {
+      const std::lock_guard lock(core_log_mu_);
+      core_log_ += std::string(line) + "\n";
+    };
     core_ = std::make_unique<TradingCore>(std::move(cfg));
     core_->start();
     ASSERT_TRUE(rec_.wait([&] { return rec_.count_log(LogKind::Reconciled) >= 1; }))
@@ -287,8 +291,15 @@ class TradingCoreTest : public ::testing::TestWithParam<CoreMode> {
   std::unique_ptr<net::TlsContext> stream_tls_;
   std::unique_ptr<net::TlsContext> rest_tls_;
   Recorder rec_;
+  std::mutex core_log_mu_;
+  std::string core_log_;  // the core's log lines (why a stream dropped, ...), for failures
   std::unique_ptr<TradingCore> core_;
   CoinDcxRestDecoder decoder_{std::size_t{1} << 20};
+
+  [[nodiscard]] std::string core_log() {
+    const std::lock_guard lock(core_log_mu_);
+    return core_log_;
+  }
 };
 
 TEST_P(TradingCoreTest, RunsAFullCycleOverTls) {
@@ -357,10 +368,10 @@ TEST_P(TradingCoreTest, AStalledStreamIsReplacedAndItsFillRecovered) {
 
 // The engine's counters, the fills on the exchange, and one cycle closed: read after stop().
 void expect_recovered_once(const TradingCore& core, std::size_t fills_on_exchange,
-                           const Recorder& rec) {
+                           const Recorder& rec, const std::string& core_log) {
   EXPECT_EQ(core.engine().counters().fills_recovered, 1u);
   EXPECT_EQ(fills_on_exchange, rec.fills().size()) << "every fill the exchange made, once";
-  EXPECT_EQ(rec.count_log(LogKind::StreamDown), 0u) << "the stream never dropped";
+  EXPECT_EQ(rec.count_log(LogKind::StreamDown), 0u) << "the stream never dropped:\n" << core_log;
 }
 
 TEST_P(TradingCoreTest, AFillLostInAThreeSecondStallGoesOutWithinTheSweepInterval) {
@@ -376,7 +387,7 @@ TEST_P(TradingCoreTest, AFillLostInAThreeSecondStallGoesOutWithinTheSweepInterva
   EXPECT_EQ(live_on_exchange().size(), 1u) << "the buy filled, the sell alone is live";
   ASSERT_EQ(sim_->control("/sim/faults/clear", "{}"), 200);  // the stall may not be over yet
   run_one_cycle_from_the_sell();
-  expect_recovered_once(*core_, fills_on_exchange(), rec_);
+  expect_recovered_once(*core_, fills_on_exchange(), rec_, core_log());
   const EngineCounters& c = core_->engine().counters();
   EXPECT_GE(c.silence_checks + c.sweeps, 1u);
 }
@@ -394,7 +405,7 @@ TEST_P(TradingCoreTest, AFillEventLostWhileTheTradePrintsIsFoundWithinASecond) {
       << "the trade through the buy's price found the fill within a second";
   EXPECT_EQ(live_on_exchange().size(), 1u);
   run_one_cycle_from_the_sell();
-  expect_recovered_once(*core_, fills_on_exchange(), rec_);
+  expect_recovered_once(*core_, fills_on_exchange(), rec_, core_log());
   EXPECT_GE(core_->engine().counters().trade_checks, 1u);
 }
 
@@ -412,7 +423,7 @@ TEST_P(TradingCoreTest, AFillLostInAStallIsFoundByTheNextTradeThroughThePrice) {
   ASSERT_TRUE(rec_.wait([&] { return rec_.live_order_accepted(Side::Sell); }, 1'000))
       << "found within a second of the later trade";
   run_one_cycle_from_the_sell();
-  expect_recovered_once(*core_, fills_on_exchange(), rec_);
+  expect_recovered_once(*core_, fills_on_exchange(), rec_, core_log());
   EXPECT_GE(core_->engine().counters().trade_checks, 1u);
 }
 
@@ -429,7 +440,7 @@ TEST_P(TradingCoreTest, TheSweepAloneFindsALostFill) {
   ASSERT_TRUE(rec_.wait([&] { return rec_.live_order_accepted(Side::Sell); }, 2'000 + 1'000))
       << "the sell went out within the sweep interval";
   run_one_cycle_from_the_sell();
-  expect_recovered_once(*core_, fills_on_exchange(), rec_);
+  expect_recovered_once(*core_, fills_on_exchange(), rec_, core_log());
   EXPECT_GE(core_->engine().counters().sweeps, 1u);
 }
 

@@ -107,8 +107,10 @@ void CoinDcxStreamSession::on_connected() {
   push(StreamConnected{});
 }
 
-void CoinDcxStreamSession::on_disconnected(std::string_view) {
+void CoinDcxStreamSession::on_disconnected(std::string_view why) {
   if (!connected_) return;  // a failed attempt: the engine already knows the stream is down
+  // Why it dropped is for the operator's log; the engine only needs to know that it did.
+  if (config_.log) config_.log("coindcx stream: disconnected: " + std::string(why));
   connected_ = false;
   settle_at_ms_ = INT64_MAX;
   seen_ns_ = now_ns();

@@ -79,7 +79,8 @@ struct StreamSessionConfig {
   std::int64_t silence_ms = 3'000;
   std::size_t max_frame_bytes = std::size_t{1} << 20;
   std::int64_t log_interval_ms = 1'000;
-  std::function<void(std::string_view)> log;  // not on the hot path: malformed frames only
+  // Not on the hot path: malformed frames, and why the connection dropped.
+  std::function<void(std::string_view)> log;
   std::int64_t (*clock_ns)() = nullptr;       // steady ns for seen_ns; nullptr: steady_clock
 };
 

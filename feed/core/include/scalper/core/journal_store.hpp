@@ -24,10 +24,13 @@
 // it. After each drain it records in the ring's header how far it copied.
 //
 // Recovery (open()): the last segment is scanned and a torn tail (possible after a power loss)
-// zeroed; then the ring is read from the position its header names, and every record that
-// continues the segments (seq = last + 1, checksum good) is copied into them before anything
-// else happens. Records of an older lap, a torn record, or a page of the ring a power loss left
-// stale end that walk: they fail the checksum or the seq.
+// zeroed. So is a record the writer was copying when the process died (its bytes, some or all,
+// after a length word still 0, and nothing after them), but only when the ring holds that very
+// record: otherwise a zero length with data after it is corruption. Then the ring is read from
+// the position its header names, and every record that continues the segments (seq = last + 1,
+// checksum good) is copied into them before anything else happens. Records of an older lap, a
+// torn record, or a page of the ring a power loss left stale end that walk: they fail the
+// checksum or the seq.
 //
 // Failure: append() returns Full when the ring has no room (the writer is behind: the caller
 // waits with wait_for_room(), never steps an unjournaled input), and Failed once the writer
