@@ -507,33 +507,50 @@ struct RingReport {
   std::atomic<std::uint64_t> copied{1};
 };
 
+// A child opens the journal with a writer that never runs (its intervals are an hour and the
+// ring, 1 MiB, never reaches a quarter), appends seqs from..to, and is killed: every one of them
+// is then in the ring only. `report` gets what it wrote and the last seq the segments held
+// (from - 1: nothing of the child's was copied).
+::testing::AssertionResult kill_with_records_only_in_the_ring(JournalStoreConfig config,
+                                                              std::uint64_t from, std::uint64_t to,
+                                                              RingReport& report) {
+  config.ring_bytes = 1 << 20;
+  config.drain_interval = 1h;
+  config.sync_interval = 1h;
+  Child child([&] {
+    JournalRecovery rec;
+    std::string error;
+    auto store = JournalStore::open(config, rec, error);
+    if (store == nullptr) return 2;
+    for (std::uint64_t seq = from; seq <= to; ++seq) {
+      if (store->append(event_for(seq)) != AppendStatus::Ok) return 3;
+    }
+    report.copied.store(store->copied_seq());
+    report.written.store(to);
+    ::raise(SIGKILL);
+    return 4;
+  });
+  const int status = child.wait_for_exit();
+  if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+    return ::testing::AssertionFailure() << "the child ended with status " << status;
+  }
+  if (report.written.load() != to) {
+    return ::testing::AssertionFailure() << "the child wrote up to " << report.written.load();
+  }
+  if (report.copied.load() != from - 1) {
+    return ::testing::AssertionFailure() << "the writer copied records: the test proves nothing";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 // The writer never runs (its intervals are an hour and the ring never reaches a quarter), so
 // every record is only in the ring when the process is killed; the next open copies them into
 // the segments, under the config they were written with, and a new config starts after them.
 TEST(JournalRing, RecordsOnlyTheRingHeldAreRecoveredUnderTheirConfig) {
   const ScratchDir dir("ring");
-  JournalStoreConfig a = config_for(dir.path(), 1 << 20);
-  a.ring_bytes = 1 << 20;
-  a.drain_interval = 1h;
-  a.sync_interval = 1h;
+  const JournalStoreConfig a = config_for(dir.path(), 1 << 20);
   SharedPage<RingReport> report;
-  Child child([&] {
-    JournalRecovery rec;
-    std::string error;
-    auto store = JournalStore::open(a, rec, error);
-    if (store == nullptr) return 2;
-    for (std::uint64_t seq = 1; seq <= 500; ++seq) {
-      if (store->append(event_for(seq)) != AppendStatus::Ok) return 3;
-    }
-    report->copied.store(store->copied_seq());
-    report->written.store(500);
-    ::raise(SIGKILL);
-    return 4;
-  });
-  const int status = child.wait_for_exit();
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
-  ASSERT_EQ(report->written.load(), 500u);
-  ASSERT_EQ(report->copied.load(), 0u) << "the writer copied records: the test proves nothing";
+  ASSERT_TRUE(kill_with_records_only_in_the_ring(a, 1, 500, *report));
   EXPECT_TRUE(read_all(dir.path()).events.empty()) << "no segment holds a record yet";
 
   JournalStoreConfig b = config_for(dir.path(), 1 << 20);
@@ -571,23 +588,9 @@ class JournalRingRepair : public ::testing::Test {
       ASSERT_NE(store, nullptr);
       ASSERT_TRUE(append_range(*store, 1, 10));
     }
-    JournalStoreConfig idle = config_for(dir_.path(), 1 << 20);
-    idle.ring_bytes = 1 << 20;
-    idle.drain_interval = 1h;
-    idle.sync_interval = 1h;
-    Child child([&] {
-      JournalRecovery rec;
-      std::string error;
-      auto store = JournalStore::open(idle, rec, error);
-      if (store == nullptr) return 2;
-      for (std::uint64_t seq = 11; seq <= 15; ++seq) {
-        if (store->append(event_for(seq)) != AppendStatus::Ok) return 3;
-      }
-      ::raise(SIGKILL);
-      return 4;
-    });
-    const int status = child.wait_for_exit();
-    ASSERT_TRUE(WIFSIGNALED(status)) << status;
+    SharedPage<RingReport> report;
+    ASSERT_TRUE(kill_with_records_only_in_the_ring(config_for(dir_.path(), 1 << 20), 11, 15,
+                                                   *report));
     // Record 11's bytes after its length word, half of them, where the copy was going.
     file_ = segment_files(dir_.path()).back();
     std::vector<std::byte> bytes = read_bytes(file_);
@@ -636,23 +639,8 @@ TEST_F(JournalRingRepair, WithoutTheRingTheSameBytesAreCorruption) {
 // copying its first record. The segment holds nothing committed and goes; the ring refills it.
 TEST(JournalRingRepairFirst, AFirstRecordKilledMidCopyComesBackFromTheRing) {
   const ScratchDir dir("repair-first");
-  JournalStoreConfig idle = config_for(dir.path(), 1 << 20);
-  idle.ring_bytes = 1 << 20;
-  idle.drain_interval = 1h;
-  idle.sync_interval = 1h;
-  Child child([&] {
-    JournalRecovery rec;
-    std::string error;
-    auto store = JournalStore::open(idle, rec, error);
-    if (store == nullptr) return 2;
-    for (std::uint64_t seq = 1; seq <= 5; ++seq) {
-      if (store->append(event_for(seq)) != AppendStatus::Ok) return 3;
-    }
-    ::raise(SIGKILL);
-    return 4;
-  });
-  const int status = child.wait_for_exit();
-  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  SharedPage<RingReport> report;
+  ASSERT_TRUE(kill_with_records_only_in_the_ring(config_for(dir.path(), 1 << 20), 1, 5, *report));
   std::vector<std::byte> segment(1 << 20);
   const std::size_t at = journal::encode_header(EngineConfig{}, segment);
   const std::vector<std::byte> first = encoded(event_for(1));
